@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: typecheck, lint, unit and integration tests, e2e tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-deps.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+npm test
