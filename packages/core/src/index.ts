@@ -1,2 +1,6 @@
 export * from './errors.js';
 export * from './version.js';
+export * from './digest.js';
+export * from './oci.js';
+export * from './reference.js';
+export * from './image.js';
