@@ -1,1 +1,3 @@
-export {};
+export * from './go-quote.js';
+export * from './lexer.js';
+export * from './parser.js';
