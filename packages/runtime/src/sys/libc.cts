@@ -1,0 +1,144 @@
+// The one place where C functions are declared (DESIGN §2): libc through koffi, with errno turned into a
+// typed error. CommonJS so that the init stage (one small .cjs file, DESIGN §4) can load it without ESM
+// start-up cost; the ESM entry `@tdock/runtime/sys` re-exports it. Every call is synchronous and runs on
+// the calling (main) thread, which matters for namespace calls.
+//
+// The bindings below are module-level constants: loading libc is a process-wide, immutable fact.
+import koffi = require('koffi');
+
+const lib = koffi.load('libc.so.6');
+
+/** Maps an errno number to its name (EPERM, ENOENT, ...). */
+const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(koffi.os.errno).map(([name, value]) => [value, name] as [number, string]),
+);
+
+/** Error kinds shared with @tdock/core's TdockError (duck-typed through `kind`, since this file is CJS). */
+export type SysErrorKind = 'not-found' | 'conflict' | 'invalid-argument' | 'forbidden' | 'unavailable' | 'internal';
+
+const KIND_BY_ERRNO: Readonly<Record<string, SysErrorKind>> = {
+  ENOENT: 'not-found',
+  ENOTDIR: 'not-found',
+  EEXIST: 'conflict',
+  EBUSY: 'conflict',
+  ENOTEMPTY: 'conflict',
+  EINVAL: 'invalid-argument',
+  ENAMETOOLONG: 'invalid-argument',
+  EXDEV: 'forbidden',
+  ELOOP: 'forbidden',
+  EPERM: 'forbidden',
+  EACCES: 'forbidden',
+  ENOSYS: 'unavailable',
+  EAGAIN: 'unavailable',
+  ENOMEM: 'unavailable',
+  ENOSPC: 'unavailable',
+};
+
+/**
+ * A failed system call: `code` is the errno name, `errno` its number, `syscall` the call and `path` the
+ * path it was given (if any). `kind` follows @tdock/core's error kinds so `errorKindOf()` maps it.
+ */
+export class SysError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  readonly syscall: string;
+  readonly path: string | undefined;
+  readonly kind: SysErrorKind;
+
+  constructor(errno: number, syscall: string, path?: string) {
+    const code = ERRNO_NAMES.get(errno) ?? `E${errno}`;
+    super(`${syscall}${path === undefined ? '' : ` ${path}`}: ${code} (errno ${errno})`);
+    this.name = 'SysError';
+    this.errno = errno;
+    this.code = code;
+    this.syscall = syscall;
+    this.path = path;
+    this.kind = KIND_BY_ERRNO[code] ?? 'internal';
+  }
+}
+
+/** errno numbers by name (EPERM: 1, ...), from koffi's table for this OS. */
+export const ERRNO: Readonly<Record<string, number>> = koffi.os.errno;
+
+/** The current thread's errno (valid right after a failed call). */
+export function lastErrno(): number {
+  return koffi.errno();
+}
+
+/** Throws a SysError when a call returned a negative value; returns the value otherwise. */
+export function check(ret: number | bigint, syscall: string, path?: string): number {
+  const n = Number(ret);
+  if (n < 0) throw new SysError(koffi.errno(), syscall, path);
+  return n;
+}
+
+/** Like `check`, but returns the errno instead of throwing (0 on success). */
+export function tryCall(ret: number | bigint): number {
+  return Number(ret) < 0 ? koffi.errno() : 0;
+}
+
+// Syscall numbers (x86_64; from asm/unistd_64.h). Only calls glibc does not wrap on this system.
+export const SYS = {
+  capget: 125,
+  capset: 126,
+  pivot_root: 155,
+  seccomp: 317,
+  move_mount: 429,
+  fsopen: 430,
+  fsconfig: 431,
+  fsmount: 432,
+  openat2: 437,
+} as const;
+
+/** struct sock_fprog: the BPF program handed to seccomp(2); `filter` is a Buffer of 8-byte sock_filter entries. */
+const SockFprog = koffi.struct('tdock_sock_fprog', { len: 'uint16_t', filter: 'void *' });
+
+/** Raw libc bindings. Prefer the checked wrappers in the other sys files. */
+export const raw = {
+  mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+  umount2: lib.func('int umount2(const char *target, int flags)'),
+  mknod: lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+  umask: lib.func('uint32_t umask(uint32_t mask)'),
+  lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
+  lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, void *value, size_t size)'),
+  llistxattr: lib.func('intptr_t llistxattr(const char *path, void *list, size_t size)'),
+  lremovexattr: lib.func('int lremovexattr(const char *path, const char *name)'),
+  lchown: lib.func('int lchown(const char *path, uint32_t uid, uint32_t gid)'),
+  utimensat: lib.func('int utimensat(int dirfd, const char *path, const void *times, int flags)'),
+  open: lib.func('int open(const char *path, int flags, uint32_t mode)'),
+  close: lib.func('int close(int fd)'),
+  setns: lib.func('int setns(int fd, int nstype)'),
+  unshare: lib.func('int unshare(int flags)'),
+  posix_openpt: lib.func('int posix_openpt(int flags)'),
+  grantpt: lib.func('int grantpt(int fd)'),
+  unlockpt: lib.func('int unlockpt(int fd)'),
+  ptsname_r: lib.func('int ptsname_r(int fd, void *buf, size_t len)'),
+  ioctlPtr: lib.func('ioctl', 'int', ['int', 'unsigned long', 'void *']),
+  ioctlInt: lib.func('ioctl', 'int', ['int', 'unsigned long', 'unsigned long']),
+  fcntl: lib.func('int fcntl(int fd, int cmd, long arg)'),
+  close_range: lib.func('int close_range(unsigned int first, unsigned int last, int flags)'),
+  prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  sethostname: lib.func('int sethostname(const char *name, size_t len)'),
+  setdomainname: lib.func('int setdomainname(const char *name, size_t len)'),
+  setgroups: lib.func('int setgroups(size_t size, const uint32_t *list)'),
+  setresuid: lib.func('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+  setresgid: lib.func('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
+  setrlimit: lib.func('int setrlimit(int resource, const void *rlim)'),
+  getrlimit: lib.func('int getrlimit(int resource, void *rlim)'),
+  kill: lib.func('int kill(int pid, int sig)'),
+  getpid: lib.func('int getpid()'),
+  setsid: lib.func('int setsid()'),
+  chdir: lib.func('int chdir(const char *path)'),
+  chroot: lib.func('int chroot(const char *path)'),
+  execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
+  // Typed entry points to syscall(2) for calls glibc 2.36 does not wrap (x86_64 passes these in registers).
+  sysFsopen: lib.func('syscall', 'long', ['long', 'const char *', 'unsigned int']),
+  sysFsconfig: lib.func('syscall', 'long', ['long', 'int', 'unsigned int', 'const char *', 'const char *', 'int']),
+  sysFsmount: lib.func('syscall', 'long', ['long', 'int', 'unsigned int', 'unsigned int']),
+  sysMoveMount: lib.func('syscall', 'long', ['long', 'int', 'const char *', 'int', 'const char *', 'unsigned int']),
+  sysOpenat2: lib.func('syscall', 'long', ['long', 'int', 'const char *', 'const void *', 'size_t']),
+  sysPivotRoot: lib.func('syscall', 'long', ['long', 'const char *', 'const char *']),
+  sysCapset: lib.func('syscall', 'long', ['long', 'const void *', 'const void *']),
+  sysCapget: lib.func('syscall', 'long', ['long', 'void *', 'void *']),
+  sysSeccomp: lib.func('syscall', 'long', ['long', 'unsigned int', 'unsigned int', koffi.pointer(SockFprog)]),
+};
