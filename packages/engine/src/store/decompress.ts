@@ -1,0 +1,79 @@
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { TdockError } from '@tdock/core';
+
+/** The compressions a layer may use, detected by magic bytes (never trusted from the media type). */
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Detect a compression from a stream's first bytes. */
+export function detectCompression(head: Uint8Array): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+/** A streaming zstd decoder (fzstd) as a Transform. */
+export function createZstdDecompress(): Transform {
+  let dec: ZstdDecompress | undefined;
+  return new Transform({
+    transform(this: Transform, chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      try {
+        dec ??= new ZstdDecompress((data) => {
+          if (data.length > 0) this.push(Buffer.from(data)); // copy: fzstd may reuse its window
+        });
+        dec.push(chunk);
+        cb();
+      } catch (err) {
+        cb(new TdockError('invalid-argument', `zstd: ${(err as Error).message}`, { cause: err }));
+      }
+    },
+    flush(this: Transform, cb: TransformCallback) {
+      try {
+        dec?.push(new Uint8Array(0), true);
+        cb();
+      } catch (err) {
+        cb(new TdockError('invalid-argument', `zstd: ${(err as Error).message}`, { cause: err }));
+      }
+    },
+  });
+}
+
+/**
+ * Decompress a stream of chunks, detecting gzip, zstd or none from its first bytes.
+ * Errors of the input or of the decoder surface as the iteration's error.
+ */
+export async function* decompress(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let headLen = 0;
+  while (headLen < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    head.push(r.value);
+    headLen += r.value.length;
+  }
+  const first = Buffer.concat(head);
+  const kind = detectCompression(first);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (first.length) yield first;
+    while (true) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  if (kind === 'none') {
+    yield* rest();
+    return;
+  }
+  const decoder = kind === 'gzip' ? createGunzip() : createZstdDecompress();
+  const src = Readable.from(rest(), { objectMode: false });
+  src.on('error', (err) => decoder.destroy(err));
+  src.pipe(decoder);
+  try {
+    for await (const chunk of decoder) yield chunk as Buffer;
+  } finally {
+    src.destroy();
+  }
+}

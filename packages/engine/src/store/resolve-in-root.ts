@@ -1,0 +1,76 @@
+import { lstat, mkdir } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { TdockError } from '@tdock/core';
+
+/** Why an entry was refused: names the entry and what it tried. */
+export function breakout(name: string, why: string): TdockError {
+  return new TdockError('invalid-argument', `refusing to extract ${JSON.stringify(name)}: ${why}`);
+}
+
+/**
+ * Split an archive entry name into clean components inside the root. As Docker does, a leading
+ * `/` is dropped (absolute names are relative to the root) and `a/../b` is cleaned to `b`; a name
+ * that still climbs above the root (`../x`, `a/../../x`) is refused. `[]` is the root itself.
+ */
+export function cleanEntryPath(name: string): string[] {
+  const stripped = name.replace(/^\/+/, '');
+  const norm = posix.normalize(stripped === '' ? '.' : stripped).replace(/\/+$/, '');
+  if (norm === '..' || norm.startsWith('../')) throw breakout(name, 'path escapes the root');
+  return norm === '.' || norm === '' ? [] : norm.split('/');
+}
+
+/**
+ * Walks paths inside a root without ever following a symbolic link: every parent component is
+ * checked with lstat and a symlinked parent is refused (DESIGN §6). Valid only while nothing else
+ * writes in the root (a snapshot being unpacked is private to its unpacker).
+ */
+export class RootWalker {
+  private readonly dirs = new Set<string>(['']);
+
+  constructor(readonly root: string) {}
+
+  /** Absolute path for clean components. */
+  path(parts: readonly string[]): string {
+    return join(this.root, ...parts);
+  }
+
+  /** Make sure `parts` is a real directory inside the root, creating missing ones (0755). */
+  async ensureDir(parts: readonly string[], name: string): Promise<void> {
+    for (let i = 1; i <= parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      if (this.dirs.has(rel)) continue;
+      const abs = join(this.root, rel);
+      const st = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (st === undefined) await mkdir(abs, { mode: 0o755 });
+      else if (st.isSymbolicLink()) throw breakout(name, `parent ${JSON.stringify(rel)} is a symbolic link`);
+      else if (!st.isDirectory()) throw breakout(name, `parent ${JSON.stringify(rel)} is not a directory`);
+      this.dirs.add(rel);
+    }
+  }
+
+  /** Check that the parents of `parts` are real directories, creating nothing. */
+  async checkParents(parts: readonly string[], name: string): Promise<void> {
+    for (let i = 1; i < parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      if (this.dirs.has(rel)) continue;
+      const st = await lstat(join(this.root, rel)).catch(() => undefined);
+      if (st === undefined) throw breakout(name, `${JSON.stringify(rel)} does not exist`);
+      if (st.isSymbolicLink()) throw breakout(name, `parent ${JSON.stringify(rel)} is a symbolic link`);
+      if (!st.isDirectory()) throw breakout(name, `parent ${JSON.stringify(rel)} is not a directory`);
+      this.dirs.add(rel);
+    }
+  }
+
+  /** Forget what is known about `rel` and everything below it (after removing it). */
+  forget(rel: string): void {
+    for (const d of this.dirs) if (d === rel || d.startsWith(`${rel}/`)) this.dirs.delete(d);
+  }
+
+  /** Remember that `rel` is now a real directory. */
+  remember(rel: string): void {
+    this.dirs.add(rel);
+  }
+}

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { TdockError } from '@tdock/core';
+import { decompress } from './decompress.js';
+import { S_IFBLK, S_IFCHR, S_IFIFO, type FsOps } from './fs-ops.js';
+import { breakout, cleanEntryPath, RootWalker } from './resolve-in-root.js';
+import { readTar, type TarHeader } from './tar-reader.js';
+
+/** Options for one layer unpack. */
+export interface UnpackOptions {
+  /** When given, the diff ID computed while unpacking must equal it. */
+  expectedDiffId?: string;
+  signal?: AbortSignal;
+}
+
+/** What an unpack found. */
+export interface UnpackResult {
+  /** sha256 of the uncompressed tar stream. */
+  diffId: string;
+  /** Bytes of the uncompressed tar stream. */
+  size: number;
+  /** Extended attributes the filesystem refused (ENOTSUP/EPERM), as Docker only warns about them. */
+  skippedXattrs: string[];
+}
+
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+/**
+ * Apply a layer (gzip, zstd or plain tar, detected by magic) to the empty directory `root`:
+ * OCI whiteouts become overlay whiteouts, ownership, modes (setuid/setgid/sticky), mtimes and
+ * xattrs are kept. Nothing is ever written outside `root`: names climbing out are refused, no
+ * symbolic link is followed, hardlink targets must resolve inside. Throws invalid-argument for a
+ * refused or malformed layer; the caller discards `root` then.
+ */
+export async function unpackLayer(input: AsyncIterable<Buffer>, root: string, ops: FsOps, opts: UnpackOptions = {}): Promise<UnpackResult> {
+  const hash = createHash('sha256');
+  let size = 0;
+  async function* hashed(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of decompress(input)) {
+        hash.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    } catch (err) {
+      if (err instanceof TdockError) throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code.startsWith('Z_')) throw new TdockError('invalid-argument', `invalid layer compression: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  }
+  const walker = new RootWalker(root);
+  const created = new Set<string>();
+  const dirTimes: Array<[string, number]> = [];
+  const skippedXattrs: string[] = [];
+  for await (const { header, body } of readTar(hashed())) {
+    opts.signal?.throwIfAborted();
+    await applyEntry(header, body, { walker, created, dirTimes, skippedXattrs, ops });
+  }
+  for (const [path, mtime] of dirTimes.reverse()) await lutimes(path, mtime, mtime);
+  const diffId = `sha256:${hash.digest('hex')}`;
+  if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== diffId) {
+    throw new TdockError('invalid-argument', `layer diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
+  }
+  return { diffId, size, skippedXattrs };
+}
+
+interface Ctx {
+  walker: RootWalker;
+  created: Set<string>;
+  dirTimes: Array<[string, number]>;
+  skippedXattrs: string[];
+  ops: FsOps;
+}
+
+async function applyEntry(h: TarHeader, body: AsyncIterable<Buffer>, c: Ctx): Promise<void> {
+  const parts = cleanEntryPath(h.name);
+  if (parts.length === 0) return; // the root itself: its metadata belongs to the snapshot, as Docker
+  const base = parts[parts.length - 1]!;
+  const parent = parts.slice(0, -1);
+  if (base.startsWith(WH)) return applyWhiteout(h, parent, base, c);
+  await c.walker.ensureDir(parent, h.name);
+  const rel = parts.join('/');
+  const abs = c.walker.path(parts);
+  const existing = await lstat(abs).catch(() => undefined);
+  if (existing && !(existing.isDirectory() && h.type === 'dir')) {
+    await rm(abs, { recursive: true, force: true });
+    c.walker.forget(rel);
+  }
+  c.created.add(rel);
+  switch (h.type) {
+    case 'dir':
+      if (!existing?.isDirectory()) await mkdir(abs, { mode: 0o700 });
+      c.walker.remember(rel);
+      await lchown(abs, h.uid, h.gid);
+      await chmod(abs, h.mode);
+      setXattrs(abs, h, c);
+      c.dirTimes.push([abs, h.mtime]);
+      return;
+    case 'file': {
+      const fh = await open(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        for await (const chunk of body) {
+          let off = 0;
+          while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+        }
+        await fh.chown(h.uid, h.gid);
+        await fh.chmod(h.mode); // after chown, which clears setuid/setgid
+      } finally {
+        await fh.close();
+      }
+      break;
+    }
+    case 'symlink':
+      await symlink(h.linkname, abs);
+      await lchown(abs, h.uid, h.gid);
+      break;
+    case 'link': {
+      const target = cleanEntryPath(h.linkname);
+      if (target.length === 0) throw breakout(h.name, 'hardlink to the root');
+      await c.walker.checkParents(target, h.name);
+      const tabs = c.walker.path(target);
+      const st = await lstat(tabs).catch(() => undefined);
+      if (!st) throw breakout(h.name, `hardlink target ${JSON.stringify(h.linkname)} does not exist in the layer`);
+      if (st.isDirectory()) throw breakout(h.name, 'hardlink to a directory');
+      await link(tabs, abs); // link(2) does not follow a symlink target
+      return;
+    }
+    case 'char':
+    case 'block':
+    case 'fifo': {
+      const kind = h.type === 'char' ? S_IFCHR : h.type === 'block' ? S_IFBLK : S_IFIFO;
+      c.ops.mknod(abs, kind | h.mode, h.devmajor, h.devminor);
+      await lchown(abs, h.uid, h.gid);
+      await chmod(abs, h.mode);
+      break;
+    }
+  }
+  setXattrs(abs, h, c);
+  await lutimes(abs, h.mtime, h.mtime);
+}
+
+async function applyWhiteout(h: TarHeader, parent: string[], base: string, c: Ctx): Promise<void> {
+  await c.walker.ensureDir(parent, h.name);
+  if (base === OPAQUE) {
+    c.ops.lsetxattr(c.walker.path(parent), 'trusted.overlay.opaque', Buffer.from('y'));
+    return;
+  }
+  if (base.startsWith(`${WH}${WH}`)) return; // other AUFS metadata: ignored, as Docker
+  const name = base.slice(WH.length);
+  if (name === '' || name === '.' || name === '..') throw breakout(h.name, 'invalid whiteout name');
+  const rel = [...parent, name].join('/');
+  if (c.created.has(rel)) return; // a whiteout only hides lower layers; this layer's own entry wins
+  const abs = c.walker.path([...parent, name]);
+  await rm(abs, { recursive: true, force: true });
+  c.walker.forget(rel);
+  c.ops.mknod(abs, S_IFCHR, 0, 0);
+  await lchown(abs, h.uid, h.gid);
+}
+
+function setXattrs(abs: string, h: TarHeader, c: Ctx): void {
+  for (const [name, value] of h.xattrs) {
+    if (name.startsWith('trusted.overlay.')) {
+      c.skippedXattrs.push(`${h.name}: ${name}`); // a layer may not forge overlay metadata
+      continue;
+    }
+    try {
+      c.ops.lsetxattr(abs, name, value);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EPERM') c.skippedXattrs.push(`${h.name}: ${name}`);
+      else throw err;
+    }
+  }
+}
