@@ -6,3 +6,4 @@ export * from './reference.js';
 export * from './image.js';
 export * from './units.js';
 export * from './ports.js';
+export * from './dockerignore.js';
