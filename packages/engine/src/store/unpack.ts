@@ -20,6 +20,8 @@ export interface UnpackResult {
   diffId: string;
   /** Bytes of the uncompressed tar stream. */
   size: number;
+  /** Bytes of regular file content written (Docker's layer size). */
+  contentSize: number;
   /** Extended attributes the filesystem refused (ENOTSUP/EPERM), as Docker only warns about them. */
   skippedXattrs: string[];
 }
@@ -55,8 +57,10 @@ export async function unpackLayer(input: AsyncIterable<Buffer>, root: string, op
   const created = new Set<string>();
   const dirTimes: Array<[string, number]> = [];
   const skippedXattrs: string[] = [];
+  let contentSize = 0;
   for await (const { header, body } of readTar(hashed())) {
     opts.signal?.throwIfAborted();
+    if (header.type === 'file') contentSize += header.size;
     await applyEntry(header, body, { walker, created, dirTimes, skippedXattrs, ops });
   }
   for (const [path, mtime] of dirTimes.reverse()) await lutimes(path, mtime, mtime);
@@ -64,7 +68,7 @@ export async function unpackLayer(input: AsyncIterable<Buffer>, root: string, op
   if (opts.expectedDiffId !== undefined && opts.expectedDiffId !== diffId) {
     throw new TdockError('invalid-argument', `layer diff ID mismatch: expected ${opts.expectedDiffId}, got ${diffId}`);
   }
-  return { diffId, size, skippedXattrs };
+  return { diffId, size, contentSize, skippedXattrs };
 }
 
 interface Ctx {
