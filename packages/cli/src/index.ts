@@ -1,2 +1,3 @@
 export { main } from './main.js';
 export type { CliIo } from './main.js';
+export * from './compose/index.js';

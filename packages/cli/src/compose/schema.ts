@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { invalidArgument } from '@tdock/core';
+import { formatPath } from './interpolate.js';
+import type { YamlValue } from './types.js';
+
+/** Absolute path of the bundled compose-spec JSON schema (packages/cli/assets/compose/compose-spec.json). */
+export function composeSchemaPath(): string {
+  return fileURLToPath(new URL('../../../assets/compose/compose-spec.json', import.meta.url));
+}
+
+/** Validates a Compose file's tree; throws `invalid-argument` naming the file, key path and expectation. */
+export type ComposeValidator = (doc: YamlValue, filename: string) => void;
+
+function pathSegments(instancePath: string, doc: YamlValue): (string | number)[] {
+  const out: (string | number)[] = [];
+  let cur: YamlValue | undefined = doc;
+  for (const raw of instancePath.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) {
+      out.push(Number(seg));
+      cur = cur[Number(seg)];
+    } else {
+      out.push(seg);
+      cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, YamlValue>)[seg] : undefined;
+    }
+  }
+  return out;
+}
+
+const ARTICLE: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'null',
+};
+
+function describe(errors: ErrorObject[], doc: YamlValue): string {
+  const path = (e: ErrorObject): string => formatPath(pathSegments(e.instancePath, doc)) || '(root)';
+  const extra = errors.find((e) => e.keyword === 'additionalProperties');
+  if (extra) {
+    return `${path(extra)} additional property '${(extra.params as { additionalProperty: string }).additionalProperty}' is not allowed`;
+  }
+  const concrete = errors.filter((e) => !['oneOf', 'anyOf', 'if', 'then', 'else', 'not'].includes(e.keyword));
+  const pool = concrete.length > 0 ? concrete : errors;
+  const depth = (e: ErrorObject): number => (e.instancePath === '' ? 0 : e.instancePath.split('/').length);
+  const deepest = Math.max(...pool.map(depth));
+  const atDeepest = pool.filter((e) => depth(e) === deepest);
+  const types = atDeepest.filter((e) => e.keyword === 'type');
+  if (types.length === atDeepest.length && types.length > 0) {
+    const names = new Set<string>();
+    for (const t of types) {
+      const ty = (t.params as { type: string | string[] }).type;
+      for (const n of Array.isArray(ty) ? ty : [ty]) names.add(ARTICLE[n] ?? n);
+    }
+    const list = [...names];
+    const text = list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]!}`;
+    return `${path(types[0]!)} must be ${text}`;
+  }
+  const e = atDeepest.find((x) => x.keyword !== 'type') ?? atDeepest[0]!;
+  switch (e.keyword) {
+    case 'required':
+      return `${path(e)} must have required property '${(e.params as { missingProperty: string }).missingProperty}'`;
+    case 'enum':
+      return `${path(e)} must be one of: ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String).join(', ')}`;
+    default:
+      return `${path(e)} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/**
+ * Compiles the bundled compose-spec schema with ajv (draft-07, `strict: false`, unknown formats ignored).
+ * Compile once per process and reuse the result.
+ */
+export function createComposeValidator(schemaPath: string = composeSchemaPath()): ComposeValidator {
+  const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+  delete schema['$schema'];
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, allowUnionTypes: true });
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (doc, filename) => {
+    if (validate(doc)) return;
+    throw invalidArgument(`validating ${filename}: ${describe(validate.errors ?? [], doc)}`);
+  };
+}
