@@ -150,3 +150,24 @@ export function open(path: string, flags: number, mode = 0): number {
 export function close(fd: number): void {
   check(raw.close(fd), 'close', String(fd));
 }
+
+/** pipe2(2): `[readFd, writeFd]`, close-on-exec unless flags say otherwise. */
+export function pipe(flags: number = O.CLOEXEC): [number, number] {
+  const fds = [0, 0];
+  check(raw.pipe2(fds, flags), 'pipe2');
+  return [fds[0] as number, fds[1] as number];
+}
+
+/** Brings a network interface up in the calling thread's network namespace (SIOCSIFFLAGS with IFF_UP). */
+export function setLinkUp(name: string): void {
+  const sock = check(raw.socket(2, 2 | O.CLOEXEC, 0), 'socket'); // AF_INET, SOCK_DGRAM
+  try {
+    const ifr = Buffer.alloc(40);
+    ifr.write(name, 0, 15, 'utf8');
+    check(raw.ioctlPtr(sock, 0x8913, ifr), 'ioctl SIOCGIFFLAGS', name);
+    ifr.writeUInt16LE(ifr.readUInt16LE(16) | 1, 16);
+    check(raw.ioctlPtr(sock, 0x8914, ifr), 'ioctl SIOCSIFFLAGS', name);
+  } finally {
+    raw.close(sock);
+  }
+}

@@ -107,6 +107,8 @@ export const raw = {
   utimensat: lib.func('int utimensat(int dirfd, const char *path, const void *times, int flags)'),
   open: lib.func('int open(const char *path, int flags, uint32_t mode)'),
   close: lib.func('int close(int fd)'),
+  pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
+  socket: lib.func('int socket(int domain, int type, int protocol)'),
   setns: lib.func('int setns(int fd, int nstype)'),
   unshare: lib.func('int unshare(int flags)'),
   posix_openpt: lib.func('int posix_openpt(int flags)'),
