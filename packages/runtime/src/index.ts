@@ -1,2 +1,3 @@
 export {};
 export * from './caps/index.js';
+export * from './seccomp/index.js';
