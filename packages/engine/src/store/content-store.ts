@@ -20,6 +20,8 @@ export interface BlobInfo {
 export interface IngestWriter {
   /** Bytes already written (non-zero when resuming a partial ingest). */
   readonly offset: number;
+  /** The file holding the bytes written so far (to re-read a resumed prefix). */
+  readonly dataPath: string;
   write(chunk: Uint8Array): Promise<void>;
   /** Verify and publish; idempotent if the blob already exists. */
   commit(expectedDigest: string, expectedSize?: number): Promise<BlobInfo>;
@@ -164,7 +166,7 @@ class Writer implements IngestWriter {
     private readonly store: ContentStore,
     private readonly key: string,
     private readonly dir: string,
-    private readonly dataPath: string,
+    readonly dataPath: string,
     private readonly fh: FileHandle,
     private readonly hash: Hash,
     offset: number,

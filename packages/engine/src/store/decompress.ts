@@ -56,11 +56,15 @@ export async function* decompress(input: AsyncIterable<Buffer>): AsyncGenerator<
   const first = Buffer.concat(head);
   const kind = detectCompression(first);
   async function* rest(): AsyncGenerator<Buffer> {
-    if (first.length) yield first;
-    while (true) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+    try {
+      if (first.length) yield first;
+      while (true) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await it.return?.();
     }
   }
   if (kind === 'none') {

@@ -19,6 +19,12 @@ export interface Mount {
   work?: string;
 }
 
+/** Options for `SnapshotStore.create`. */
+export interface CreateOptions {
+  /** Awaited after the fill and before publishing (a pull waits for the parent layer here). */
+  beforePublish?: () => Promise<void>;
+}
+
 /** A committed snapshot: one unpacked layer on top of its parent chain. */
 export interface SnapshotInfo {
   chainId: string;
@@ -87,12 +93,13 @@ export class SnapshotStore {
     chainId: string,
     parent: string | undefined,
     fill: (dir: string) => Promise<{ diffId: string; size: number }>,
+    opts: CreateOptions = {},
   ): Promise<{ info: SnapshotInfo; created: boolean }> {
     const existing = await this.info(chainId);
     if (existing) return { info: existing, created: false };
     const running = this.inflight.get(chainId);
     if (running) return { info: await running, created: false };
-    const p = this.createNow(chainId, parent, fill);
+    const p = this.createNow(chainId, parent, fill, opts);
     this.inflight.set(chainId, p);
     try {
       return { info: await p, created: true };
@@ -105,14 +112,16 @@ export class SnapshotStore {
     chainId: string,
     parent: string | undefined,
     fill: (dir: string) => Promise<{ diffId: string; size: number }>,
+    opts: CreateOptions,
   ): Promise<SnapshotInfo> {
-    if (parent !== undefined && !(await this.has(parent))) throw notFound(`parent snapshot ${parent} not found`);
     const tmp = join(this.root, 'tmp', randomBytes(8).toString('hex'));
     await mkdir(join(tmp, 'fs'), { recursive: true, mode: 0o755 });
     try {
       const { diffId, size } = await fill(join(tmp, 'fs'));
       const expected = parent === undefined ? diffId : sha256Digest(`${parent} ${diffId}`);
       if (expected !== chainId) throw new TdockError('invalid-argument', `layer chain ID mismatch: expected ${chainId}, got ${expected}`);
+      await opts.beforePublish?.();
+      if (parent !== undefined && !(await this.has(parent))) throw notFound(`parent snapshot ${parent} not found`);
       const info: SnapshotInfo = { chainId, ...(parent ? { parent } : {}), diffId, size };
       await writeJsonAtomic(join(tmp, 'meta.json'), info);
       await rename(tmp, join(this.root, digestHex(chainId)));

@@ -78,6 +78,11 @@ class ByteReader {
     }
   }
 
+  /** Stop reading the input (ends an abandoned upstream generator or stream). */
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+
   /** Consume whatever input remains (so a hash over the whole stream completes). */
   async drain(): Promise<void> {
     this.buf = EMPTY;
@@ -152,6 +157,14 @@ function pad(size: number): number {
  */
 export async function* readTar(src: AsyncIterable<Buffer>): AsyncGenerator<TarEntry> {
   const r = new ByteReader(src);
+  try {
+    yield* entries(r);
+  } finally {
+    await r.close();
+  }
+}
+
+async function* entries(r: ByteReader): AsyncGenerator<TarEntry> {
   let globalPax = new Map<string, Buffer>();
   let pax: Map<string, Buffer> | undefined;
   let longName: string | undefined;

@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import type { Image, ImageConfig } from '@tdock/core';
+import { notFound, parseNormalizedNamed, referenceString, tagNameOnly } from '@tdock/core';
+import { ContentStore } from './content-store.js';
+import { chainIds, isDigest } from './digest.js';
+import type { FsOps } from './fs-ops.js';
+import { ImageMetadataStore, type ImageRecord } from './image-metadata.js';
+import { pullImage, type PullOptions, type PullResult } from './pull.js';
+import { SnapshotStore, type Mount } from './snapshots.js';
+
+/** What the image store is built from (all roots injected, DESIGN §10.4). */
+export interface ImageStoreOptions {
+  /** The daemon's data root; the store uses `content/`, `snapshots/` and `images/` under it. */
+  dataRoot: string;
+  fsOps: FsOps;
+  /** Whether a container uses an image (blocks removal without force, and prune). */
+  inUse?: (imageId: string) => boolean;
+}
+
+/**
+ * The image store: content (blobs), snapshots (unpacked layers) and image metadata under one data
+ * root. `open` recovers from a crash (discards unfinished snapshots; keeps partial downloads for
+ * resume). All methods are safe to call concurrently within one daemon.
+ */
+export class ImageStore {
+  readonly content: ContentStore;
+  readonly snapshots: SnapshotStore;
+  readonly metadata: ImageMetadataStore;
+  readonly fsOps: FsOps;
+  readonly inUse: (imageId: string) => boolean;
+
+  private constructor(opts: ImageStoreOptions) {
+    this.content = new ContentStore(join(opts.dataRoot, 'content'));
+    this.snapshots = new SnapshotStore(join(opts.dataRoot, 'snapshots'));
+    this.metadata = new ImageMetadataStore(join(opts.dataRoot, 'images'));
+    this.fsOps = opts.fsOps;
+    this.inUse = opts.inUse ?? (() => false);
+  }
+
+  static async open(opts: ImageStoreOptions): Promise<ImageStore> {
+    const s = new ImageStore(opts);
+    await s.content.init();
+    await s.snapshots.init();
+    await s.metadata.load();
+    return s;
+  }
+
+  /** Copy a registry image into the store (see `pullImage`). */
+  pull(image: Image, opts: PullOptions = {}): Promise<PullResult> {
+    return pullImage(image, this, opts);
+  }
+
+  /**
+   * Find an image as Docker does: full or short ID (with or without `sha256:`), `name[:tag]`
+   * (tag defaults to latest) or `name@digest`. Not-found says `No such image: <name>`.
+   */
+  resolve(nameOrId: string): ImageRecord {
+    const found = this.tryResolve(nameOrId);
+    if (!found) throw notFound(`No such image: ${nameOrId}`);
+    return found;
+  }
+
+  tryResolve(nameOrId: string): ImageRecord | undefined {
+    const m = this.metadata;
+    if (isDigest(nameOrId)) return m.image(nameOrId);
+    if (/^[a-f0-9]{64}$/.test(nameOrId)) return m.image(`sha256:${nameOrId}`);
+    try {
+      const ref = referenceString(tagNameOnly(parseNormalizedNamed(nameOrId)));
+      const id = m.resolve(ref);
+      if (id) return m.image(id);
+    } catch {
+      // not a valid reference: may still be a short ID
+    }
+    const short = nameOrId.replace(/^sha256:/, '');
+    if (/^[a-f0-9]{1,63}$/.test(short)) {
+      const hits = m.images().filter((i) => i.id.startsWith(`sha256:${short}`));
+      if (hits.length === 1) return hits[0];
+    }
+    return undefined;
+  }
+
+  /** The parsed image config. */
+  async config(id: string): Promise<ImageConfig> {
+    return JSON.parse((await this.content.readBytes(id)).toString('utf8')) as ImageConfig;
+  }
+
+  /** The chain ID of an image's top layer (undefined for an image without layers). */
+  topChain(record: ImageRecord): string | undefined {
+    return chainIds(record.layers.map((l) => l.diffId)).at(-1);
+  }
+
+  /** A container root filesystem on top of an image: a Mount with a fresh upper and work (mounts nothing). */
+  async prepareRootfs(key: string, imageId: string): Promise<Mount> {
+    const rec = this.metadata.image(imageId);
+    if (!rec) throw notFound(`No such image: ${imageId}`);
+    return this.snapshots.prepare(key, this.topChain(rec));
+  }
+
+  /** Chain IDs any stored image uses. */
+  liveChains(): Set<string> {
+    const live = new Set<string>();
+    for (const img of this.metadata.images()) for (const c of chainIds(img.layers.map((l) => l.diffId))) live.add(c);
+    return live;
+  }
+}
