@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './validate.js';
+export * from './plan.js';
+export * from './default-spec.js';
