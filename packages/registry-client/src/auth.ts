@@ -86,6 +86,8 @@ export interface AuthTarget {
 export class Authenticator {
   private readonly challenges = new Map<string, Challenge>();
   private readonly tokens = new Map<string, CachedToken>();
+  /** Credentials per registry, looked up once (helpers are programs) until a 401 says they failed. */
+  private readonly creds = new Map<string, Promise<Credentials | undefined>>();
   private readonly transport: Transport;
   private readonly credentials: CredentialProvider | undefined;
   private readonly now: () => number;
@@ -109,6 +111,7 @@ export class Authenticator {
   /** Forgets cached tokens for these scopes (after a 401 with a token). */
   invalidate(target: AuthTarget): void {
     this.tokens.delete(tokenKey(target));
+    this.creds.delete(target.registry);
   }
 
   /** Whether the endpoint asked for authentication before. */
@@ -136,7 +139,13 @@ export class Authenticator {
   }
 
   private async lookup(target: AuthTarget): Promise<Credentials | undefined> {
-    return this.credentials?.(target.registry, target.signal);
+    let found = this.creds.get(target.registry);
+    if (!found) {
+      found = this.credentials?.(target.registry, target.signal) ?? Promise.resolve(undefined);
+      this.creds.set(target.registry, found);
+      found.catch(() => this.creds.delete(target.registry));
+    }
+    return found;
   }
 
   private async fetchToken(challenge: Challenge, target: AuthTarget): Promise<CachedToken> {

@@ -5,6 +5,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Layer } from '@tdock/core';
 import { run } from '@tdock/testkit';
 
 export interface Blob {
@@ -87,3 +90,13 @@ export async function skopeoPush(host: string, name: string, images: TestImage[]
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Reads a layer to the end, returning size and sha256 (throws what the stream throws). */
+export async function drain(layer: Layer | NodeJS.ReadableStream): Promise<{ size: number; digest: string }> {
+  const stream = 'open' in layer ? await layer.open() : layer;
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(stream, new Writable({ write(chunk: Buffer, _e, cb) { hash.update(chunk); size += chunk.length; cb(); } }));
+  return { size, digest: `sha256:${hash.digest('hex')}` };
+}
+

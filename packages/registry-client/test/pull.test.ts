@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
-import { createHash } from 'node:crypto';
 import { startRegistry, type RegistryHandle } from '@tdock/testkit';
-import { familiarString, type Layer } from '@tdock/core';
+import { familiarString } from '@tdock/core';
 import { RegistryClient, RegistryError } from '../src/index.js';
-import { makeImage, skopeoPush, type TestImage } from './helpers.js';
-
-/** Reads a layer to the end, returning size and sha256 (throws what the stream throws). */
-export async function drain(layer: Layer | NodeJS.ReadableStream): Promise<{ size: number; digest: string }> {
-  const stream = 'open' in layer ? await layer.open() : layer;
-  const hash = createHash('sha256');
-  let size = 0;
-  await pipeline(stream, new Writable({ write(chunk: Buffer, _e, cb) { hash.update(chunk); size += chunk.length; cb(); } }));
-  return { size, digest: `sha256:${hash.digest('hex')}` };
-}
+import { drain, makeImage, skopeoPush, type TestImage } from './helpers.js';
 
 describe('registry-client pull (real registry)', function () {
   this.timeout(120_000);
