@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { parse as parseQuery } from 'node:querystring';
 import { API_VERSION, invalidArgument, notFound } from '@tdock/core';
 import { decodeBody } from './decode.js';
@@ -153,7 +153,9 @@ export function createHijackRouter(services: Pick<Services, 'containers' | 'exec
     await new Promise<void>((resolve) => socket.write(`HTTP/1.1 101 UPGRADED\r\nContent-Type: ${ct}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`, () => resolve()));
     if (!withStdin) socket.resume(); // else the session reads stdin; bytes wait in the socket until then
     try {
-      await session.run({ stdin: withStdin ? socket : null, sink: streamSink(socket, session.tty), signal: ac.signal });
+      // stdin is a pipe of the socket, so a consumer ending or destroying it cannot close the socket.
+      const stdin = withStdin ? socket.pipe(new PassThrough()) : null;
+      await session.run({ stdin, sink: streamSink(socket, session.tty), signal: ac.signal });
     } finally {
       if (!socket.destroyed) socket.end();
     }
@@ -163,7 +165,7 @@ export function createHijackRouter(services: Pick<Services, 'containers' | 'exec
     const opts = attachOptions(target.query);
     const session = await services.containers.attach(target.id, opts);
     const hasLength = req.headers['content-length'] !== undefined;
-    const stdin = opts.stdin && !hasLength ? req : null;
+    const stdin = opts.stdin && !hasLength ? req.pipe(new PassThrough()) : null;
     if (!stdin) req.resume();
     const ac = new AbortController();
     res.once('close', () => {

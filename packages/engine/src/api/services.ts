@@ -230,7 +230,8 @@ export interface EngineEvent {
   Actor: { ID: string; Attributes: Record<string, string> };
   scope: 'local';
   time: number;
-  timeNano: number;
+  /** Unix nanoseconds; a bigint keeps all 19 digits on the wire. */
+  timeNano: number | bigint;
 }
 
 export interface EventsService {

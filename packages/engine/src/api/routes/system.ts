@@ -4,7 +4,7 @@ import { renderInfo, renderVersion } from '../info.js';
 import { queryFilters, queryValue, queryValues, parseTimestamp } from '../query.js';
 import { AuthConfigSchema } from '../schemas.js';
 import type { EngineEvent } from '../services.js';
-import { clientGone, HttpStream, ndjsonLine } from '../stream.js';
+import { clientGone, HttpStream } from '../stream.js';
 import type { AuthConfig, JsonObject } from '../types.js';
 import { jsonBody, query, sendJson } from './common.js';
 
@@ -19,7 +19,12 @@ export function legacyEvent(e: EngineEvent): JsonObject {
     out.id = e.Actor.ID;
     if (e.Type === 'container' && e.Actor.Attributes.image !== undefined) out.from = e.Actor.Attributes.image;
   }
-  return { ...out, Type: e.Type, Action: e.Action, Actor: { ID: e.Actor.ID, Attributes: e.Actor.Attributes }, scope: e.scope, time: e.time, timeNano: e.timeNano };
+  return { ...out, Type: e.Type, Action: e.Action, Actor: { ID: e.Actor.ID, Attributes: e.Actor.Attributes }, scope: e.scope, time: e.time, timeNano: String(e.timeNano) };
+}
+
+/** One event line; `timeNano` is written as an exact integer. */
+export function eventLine(e: EngineEvent): string {
+  return JSON.stringify(legacyEvent(e)).replace(/"timeNano":"(-?\d+)"/, '"timeNano":$1') + '\n';
 }
 
 /** `_ping`, `/version`, `/info`, `/system/df`, `/auth`, `/events`. */
@@ -70,7 +75,7 @@ export async function systemRoutes(app: FastifyInstance, opts: AreaOptions): Pro
     try {
       for await (const e of events) {
         if (signal.aborted) break;
-        out.write(ndjsonLine(legacyEvent(e)));
+        out.write(eventLine(e));
         await out.drained();
       }
     } finally {
