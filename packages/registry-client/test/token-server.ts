@@ -1,0 +1,106 @@
+// A small loopback token service and gate, because the kit's registry (distribution 2.8) can only do
+// bearer auth with a JWT-signing token server (certificates, docker_auth), which is not available
+// offline. This follows the client side of the documented distribution token protocol
+// (docs/spec/auth/token.md): the gate answers 401 with
+// `WWW-Authenticate: Bearer realm=...,service=...,scope=...`; GET <realm>?service=&scope=...
+// (anonymous, or with Basic credentials) returns {"token","access_token","expires_in","issued_at"};
+// the gate checks the token's granted scopes and proxies the request to the real registry.
+import { randomBytes } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface TokenServer {
+  host: string;
+  username: string;
+  password: string;
+  /** Token requests received, as `scope` lists. */
+  tokenRequests: Array<{ scopes: string[]; account?: string }>;
+  /** Invalidates every token issued so far (the next use gets a 401). */
+  revokeAll(): void;
+  stop(): Promise<void>;
+}
+
+interface Grant {
+  /** repository path → actions */
+  access: Map<string, Set<string>>;
+}
+
+const SERVICE = 'tdk-token-test';
+
+export async function startTokenServer(upstreamHost: string): Promise<TokenServer> {
+  const username = 'bearer-user';
+  const password = 'bearer-pass';
+  const tokens = new Map<string, Grant>();
+  const tokenRequests: TokenServer['tokenRequests'] = [];
+  let self = '';
+
+  function issue(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    const auth = req.headers.authorization;
+    let user: string | undefined;
+    if (auth?.startsWith('Basic ')) {
+      const [u, p] = Buffer.from(auth.slice(6), 'base64').toString().split(':');
+      if (u !== username || p !== password) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+        return;
+      }
+      user = u;
+    }
+    tokenRequests.push({ scopes, ...(url.searchParams.get('account') ? { account: url.searchParams.get('account') ?? '' } : {}) });
+    const access = new Map<string, Set<string>>();
+    for (const scope of scopes) {
+      const [type, name, actions] = [scope.slice(0, scope.indexOf(':')), scope.slice(scope.indexOf(':') + 1, scope.lastIndexOf(':')), scope.slice(scope.lastIndexOf(':') + 1)];
+      if (type !== 'repository') continue;
+      // Anonymous users may pull public/*; the user may pull and push anything.
+      const allowed = actions.split(',').filter((a) => (user ? true : a === 'pull' && name.startsWith('public/')));
+      access.set(name, new Set(allowed));
+    }
+    const token = randomBytes(16).toString('hex');
+    tokens.set(token, { access });
+    res.writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token, access_token: token, expires_in: 300, issued_at: new Date().toISOString() }));
+  }
+
+  function gate(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const m = /^\/v2\/(.+?)\/(manifests|blobs|tags)\//.exec(url.pathname);
+    const name = m?.[1];
+    const need = req.method === 'GET' || req.method === 'HEAD' ? 'pull' : 'push';
+    const token = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : undefined;
+    const grant = token ? tokens.get(token) : undefined;
+    const from = url.searchParams.get('from');
+    const ok = grant !== undefined && (name === undefined || (grant.access.get(name)?.has(need) === true
+      && (from === null || grant.access.get(from)?.has('pull') === true)));
+    if (!ok) {
+      const scope = name ? ` scope="repository:${name}:${need === 'push' ? 'pull,push' : 'pull'}",` : '';
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'www-authenticate': `Bearer realm="http://${self}/token", service="${SERVICE}",${scope} error="invalid_token"`.replace(/,$/, ''),
+      }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }] }));
+      return;
+    }
+    const headers = { ...req.headers };
+    delete headers.authorization;
+    const up = request({ host: upstreamHost.split(':')[0], port: Number(upstreamHost.split(':')[1]), method: req.method, path: req.url, headers }, (ures) => {
+      res.writeHead(ures.statusCode ?? 502, ures.headers);
+      ures.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${self}`);
+    if (url.pathname === '/token') issue(req, res, url);
+    else gate(req, res, url);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  self = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    host: self, username, password, tokenRequests,
+    revokeAll: () => tokens.clear(),
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
