@@ -111,7 +111,7 @@ describe('builder/dispatch: ARG and ENV scoping', () => {
     assert.deepEqual(c.ExposedPorts, { '8080/tcp': {}, '53/udp': {} });
     assert.equal(c.StopSignal, 'SIGINT');
     assert.deepEqual(c.Cmd, ['/bin/sh', '-c', 'echo $A']);
-    assert.equal(r.by[8], '/bin/sh -c #(nop)  EXPOSE 8080 53/udp');
+    assert.equal(r.by[7], '/bin/sh -c #(nop)  EXPOSE 8080 53/udp');
   });
 
   it('honours the backtick escape directive in expansion', () => {
