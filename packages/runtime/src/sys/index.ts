@@ -17,7 +17,7 @@ export type { Timespec } from './fs.cjs';
 export {
   CLONE, PR, RLIMIT, RLIM_INFINITY, F, CLOSE_RANGE, CAP_VERSION_3, SECCOMP,
   unshare, setns, prctl, pivotRoot, sethostname, setdomainname, setgroups, setresuid, setresgid,
-  getrlimit, setrlimit, kill, getpid, setsid, chdir, chroot, umask, fcntl, setCloexec, closeRange, execve,
+  getrlimit, setrlimit, kill, getpid, setsid, chdir, chroot, umask, fcntl, dupCloexec, setCloexec, closeRange, execve,
   capget, capset, seccompSetFilter,
 } from './proc.cjs';
 export type { Rlimit, CapSets } from './proc.cjs';

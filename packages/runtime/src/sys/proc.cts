@@ -148,6 +148,11 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
   return check(raw.fcntl(fd, cmd, arg), 'fcntl', `fd ${fd}`);
 }
 
+/** dup(2) with close-on-exec (fcntl F_DUPFD_CLOEXEC). */
+export function dupCloexec(fd: number): number {
+  return fcntl(fd, 1030, 0);
+}
+
 /** Sets or clears close-on-exec on `fd`. */
 export function setCloexec(fd: number, on: boolean): void {
   fcntl(fd, F.SETFD, on ? F.FD_CLOEXEC : 0);

@@ -1,0 +1,343 @@
+// The runtime API: OCI lifecycle (create, start, state, kill, delete, run) over a bundle and a rootfs
+// Mount, one shim per container. State lives in `<stateRoot>/<id>/`; the shim's socket in `socketDir`.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { TdockError, type ErrorKind } from '@tdock/core';
+import type { RootfsMount } from '../init/plan.cjs';
+import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
+import { STATE_FILES, type ShimConfig } from '../shim/config.js';
+import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
+import { shimAttach, shimRequest, type Attachment, type ExitRecord, type ShimState } from '../shim/protocol.js';
+import { specToPlan } from '../spec/plan.js';
+import type { OciSpec } from '../spec/types.js';
+import { compileSpecValidator, validateSpec } from '../spec/validate.js';
+
+/** The shim's compiled entry. */
+export const SHIM_MAIN = fileURLToPath(new URL('../shim/main.js', import.meta.url));
+
+/** Roots and tools of a Runtime; all injected (DESIGN §10.4). */
+export interface RuntimeOptions {
+  /** One directory per container (runc's --root). */
+  stateRoot: string;
+  /** Where shim sockets live; keep it short (unix socket paths stop at 107 bytes). */
+  socketDir: string;
+  /** The node binary that runs shims (default: this process's). */
+  nodePath?: string;
+}
+
+/** Options of {@link Runtime.create}. */
+export interface CreateOptions {
+  /** The OCI bundle directory (holds config.json unless `spec` is given). */
+  bundle: string;
+  /** The config; read from `<bundle>/config.json` when absent. Validated against the runtime-spec schema. */
+  spec?: OciSpec;
+  /** The rootfs; when absent, the bundle's `root.path` is bind-mounted. */
+  rootfs?: RootfsMount;
+  /** Keep stdin open for attach. */
+  openStdin?: boolean;
+  /** The json-file log (default `<stateDir>/<id>-json.log`). */
+  logPath?: string;
+  consoleSize?: { rows: number; cols: number };
+  /**
+   * Called with the init's host pid while it waits in the handshake (DESIGN §4 step 3), inside its new
+   * network namespace and before any mount: move veths in and apply the network plan here.
+   */
+  network?: (pid: number) => Promise<void>;
+  /** Host paths of `cgroup.procs` files the container joins just before exec. */
+  cgroupProcs?: string[];
+}
+
+/** The OCI runtime-spec state of a container. */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'stopped';
+  pid: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+/** What the runtime records for each container (`state.json`). */
+export interface ContainerRecord {
+  id: string;
+  bundle: string;
+  socketPath: string;
+  shimPid: number;
+  pid: number;
+  createdAt: string;
+  logPath: string;
+  annotations?: Record<string, string>;
+}
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** The shim socket name for an id: a Docker id's first 12 hex digits, short ids as they are, else a hash. */
+export function socketName(id: string): string {
+  if (/^[0-9a-f]{64}$/.test(id)) return `${id.slice(0, 12)}.sock`;
+  if (id.length <= 32) return `${id}.sock`;
+  return `${createHash('sha256').update(id).digest('hex').slice(0, 16)}.sock`;
+}
+
+/** Creates, runs and tears down containers. Holds no per-container state in memory: all of it is on disk or in shims. */
+export class Runtime {
+  private readonly validator = compileSpecValidator();
+
+  constructor(private readonly opts: RuntimeOptions) {}
+
+  /** The container's state directory. */
+  stateDir(id: string): string {
+    return path.join(this.opts.stateRoot, id);
+  }
+
+  /** Creates the container: the init waits just before exec. Resolves with the OCI state. */
+  async create(id: string, opts: CreateOptions): Promise<OciState> {
+    if (!ID_RE.test(id)) throw new TdockError('invalid-argument', `invalid container id ${JSON.stringify(id)}`);
+    const dir = this.stateDir(id);
+    const bundle = path.resolve(opts.bundle);
+    const spec = validateSpec(opts.spec ?? readConfig(bundle), this.validator);
+    fs.mkdirSync(this.opts.stateRoot, { recursive: true, mode: 0o711 });
+    fs.mkdirSync(this.opts.socketDir, { recursive: true, mode: 0o711 });
+    try {
+      fs.mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TdockError('conflict', `container with id ${id} already exists`);
+      throw err;
+    }
+    try {
+      return await this.createIn(id, dir, bundle, spec, opts);
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  private async createIn(id: string, dir: string, bundle: string, spec: OciSpec, opts: CreateOptions): Promise<OciState> {
+    const merged = path.join(dir, STATE_FILES.rootfs);
+    fs.mkdirSync(merged);
+    const rootfs: RootfsMount = opts.rootfs ?? { type: 'bind', source: path.resolve(bundle, spec.root?.path ?? 'rootfs') };
+    const plan = specToPlan(spec, { rootfs, merged, cgroupProcs: opts.cgroupProcs ?? [] });
+    const pidNs = spec.linux?.namespaces?.find((n) => n.type === 'pid');
+    const socketPath = path.join(this.opts.socketDir, socketName(id));
+    if (socketPath.length > 107) throw new TdockError('invalid-argument', `socket path ${socketPath} is longer than 107 bytes`);
+    const logPath = opts.logPath ?? path.join(dir, `${id}-json.log`);
+    const cfg: ShimConfig = {
+      id,
+      stateDir: dir,
+      socketPath,
+      logPath,
+      plan,
+      pidNamespace: pidNs === undefined ? 'host' : pidNs.path !== undefined ? { path: pidNs.path } : 'new',
+      terminal: spec.process?.terminal ?? false,
+      ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : spec.process?.consoleSize ? { consoleSize: { rows: spec.process.consoleSize.height, cols: spec.process.consoleSize.width } } : {}),
+      openStdin: opts.openStdin ?? false,
+    };
+    fs.writeFileSync(path.join(dir, STATE_FILES.shimConfig), JSON.stringify(cfg));
+    const shimLog = fs.openSync(path.join(dir, STATE_FILES.shimLog), 'a', 0o600);
+    const child = spawn(this.opts.nodePath ?? process.execPath, [SHIM_MAIN, dir], {
+      detached: true,
+      stdio: ['ignore', 'ignore', shimLog, 'pipe'],
+      env: {},
+      cwd: '/',
+    });
+    fs.closeSync(shimLog);
+    const control = child.stdio[3] as (Readable & Writable) | null;
+    if (!control || child.pid === undefined) throw new TdockError('internal', 'the shim did not start');
+    const reader = new JsonLineReader<Record<string, unknown>>(control);
+    const fail = (what: string): TdockError => new TdockError('internal', `${what}; shim log: ${readTail(path.join(dir, STATE_FILES.shimLog))}`);
+    try {
+      const ready = await reader.next();
+      if (ready === null) throw fail('the shim exited during create');
+      if ('error' in ready) throw shimError(ready.error);
+      await opts.network?.(Number(ready.pid));
+      writeJsonLine(control, { go: true });
+      const created = await reader.next();
+      if (created === null) throw fail('the shim exited during create');
+      if ('error' in created) throw shimError(created.error);
+      const record: ContainerRecord = {
+        id, bundle, socketPath, shimPid: child.pid, pid: Number(created.pid), createdAt: new Date().toISOString(), logPath,
+        ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      };
+      writeFileAtomic(path.join(dir, STATE_FILES.state), JSON.stringify(record));
+      return this.ociState(record, 'created');
+    } catch (err) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+      throw err;
+    } finally {
+      control.destroy();
+      child.unref();
+    }
+  }
+
+  private record(id: string): ContainerRecord {
+    const rec = readJsonIfExists<ContainerRecord>(path.join(this.stateDir(id), STATE_FILES.state));
+    if (!rec) throw new TdockError('not-found', `container ${id} does not exist`);
+    return rec;
+  }
+
+  private ociState(rec: ContainerRecord, status: OciState['status']): OciState {
+    return {
+      ociVersion: '1.0.2',
+      id: rec.id,
+      status,
+      pid: status === 'stopped' ? 0 : rec.pid,
+      bundle: rec.bundle,
+      ...(rec.annotations ? { annotations: rec.annotations } : {}),
+    };
+  }
+
+  /** The shim's view, or undefined when the shim is gone. */
+  private async shimState(rec: ContainerRecord): Promise<ShimState | undefined> {
+    try {
+      return (await shimRequest(rec.socketPath, { op: 'state' })).state;
+    } catch (err) {
+      if ((err as TdockError).kind === 'unavailable') return undefined;
+      throw err;
+    }
+  }
+
+  /** The OCI state. A container whose shim is gone is `stopped`. */
+  async state(id: string): Promise<OciState> {
+    const rec = this.record(id);
+    const s = await this.shimState(rec);
+    return this.ociState(rec, s?.status ?? 'stopped');
+  }
+
+  /** Starts a created container (execs the user's program). Exec failures throw and record exit 127/126. */
+  async start(id: string): Promise<OciState> {
+    const rec = this.record(id);
+    await shimRequest(rec.socketPath, { op: 'start' });
+    return this.ociState(rec, 'running');
+  }
+
+  /** Sends a signal (name or number) to the container's process. */
+  async kill(id: string, signal: string | number = 'SIGTERM'): Promise<void> {
+    const rec = this.record(id);
+    const sig = typeof signal === 'string' && /^\d+$/.test(signal) ? Number(signal) : typeof signal === 'string' && !signal.startsWith('SIG') ? `SIG${signal}` : signal;
+    await shimRequest(rec.socketPath, { op: 'kill', signal: sig });
+  }
+
+  /** Waits for the container's process to end; works after the caller restarted (live-restore). */
+  async wait(id: string): Promise<ExitRecord> {
+    const rec = this.record(id);
+    try {
+      const { exit } = await shimRequest(rec.socketPath, { op: 'wait' });
+      if (exit) return exit;
+    } catch (err) {
+      if ((err as TdockError).kind !== 'unavailable') throw err;
+    }
+    const exit = this.exitRecord(id);
+    if (!exit) throw new TdockError('unavailable', `container ${id}: the shim is gone and no exit was recorded`);
+    return exit;
+  }
+
+  /** The durably recorded exit, if the process has ended. */
+  exitRecord(id: string): ExitRecord | undefined {
+    return readJsonIfExists<ExitRecord>(path.join(this.stateDir(id), STATE_FILES.exit));
+  }
+
+  /** Attaches to stdio (output frames, stdin when asked). */
+  async attach(id: string, opts: { stdin?: boolean } = {}): Promise<Attachment> {
+    return shimAttach(this.record(id).socketPath, opts);
+  }
+
+  /** Resizes the container's terminal. */
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    await shimRequest(this.record(id).socketPath, { op: 'resize', rows, cols });
+  }
+
+  /** Removes a stopped (or, with force, any) container: its shim, socket and state. */
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const rec = this.record(id);
+    const s = await this.shimState(rec);
+    if (s && s.status !== 'stopped') {
+      if (!opts.force && s.status === 'running') throw new TdockError('conflict', `cannot delete container ${id} that is not stopped: ${s.status}`);
+      await shimRequest(rec.socketPath, { op: 'kill', signal: 'SIGKILL' }).catch(() => undefined);
+      await this.wait(id);
+    }
+    if (s) await shimRequest(rec.socketPath, { op: 'shutdown' }).catch(() => undefined);
+    await waitGone(rec.shimPid, 2000);
+    fs.rmSync(rec.socketPath, { force: true });
+    fs.rmSync(this.stateDir(id), { recursive: true, force: true });
+  }
+
+  /** create + start. */
+  async run(id: string, opts: CreateOptions): Promise<OciState> {
+    await this.create(id, opts);
+    try {
+      return await this.start(id);
+    } catch (err) {
+      if (this.exitRecord(id) === undefined) await this.wait(id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Every container under the state root. */
+  async list(): Promise<OciState[]> {
+    let ids: string[];
+    try {
+      ids = fs.readdirSync(this.opts.stateRoot);
+    } catch {
+      return [];
+    }
+    const out: OciState[] = [];
+    for (const id of ids) {
+      try {
+        out.push(await this.state(id));
+      } catch (err) {
+        if ((err as TdockError).kind !== 'not-found') throw err;
+      }
+    }
+    return out;
+  }
+}
+
+function readConfig(bundle: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+  } catch (err) {
+    throw new TdockError('invalid-argument', `cannot read ${bundle}/config.json: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function shimError(e: unknown): TdockError {
+  const err = e as { kind?: ErrorKind; message?: string; step?: string };
+  const out = new TdockError(err.kind ?? 'internal', err.message ?? 'container create failed');
+  if (err.step !== undefined) Object.assign(out, { step: err.step });
+  return out;
+}
+
+function readTail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').slice(-2000).trim() || '(empty)';
+  } catch {
+    return '(none)';
+  }
+}
+
+async function waitGone(pid: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > until) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,102 @@
+// The shim's protocol: JSON lines on a unix socket, one request per connection. Requests carry `op`;
+// replies are one JSON line, except `attach` (a stream of output lines, then the exit) and `wait`
+// (one line when the process has exited). This file is also what callers import to talk to a shim.
+import net from 'node:net';
+import { TdockError, type ErrorKind } from '@tdock/core';
+import { JsonLineReader, writeJsonLine } from './json-lines.js';
+
+/** What the shim knows about its container (OCI statuses). */
+export interface ShimState {
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'stopped';
+  /** Host pid of the container's process (0 once reaped and unknown). */
+  pid: number;
+  createdAt: string;
+  startedAt?: string;
+  exit?: ExitRecord;
+  /** The shim's own pid. */
+  shimPid: number;
+}
+
+/** How the container's process ended; recorded durably in the state dir. */
+export interface ExitRecord {
+  exitCode: number;
+  /** Signal name when killed by a signal. */
+  signal?: string;
+  exitedAt: string;
+  /** Set when the init failed before exec (step name and message). */
+  error?: { step: string; message: string };
+}
+
+export type ShimRequest =
+  | { op: 'state' }
+  | { op: 'start' }
+  | { op: 'kill'; signal: number | string }
+  | { op: 'wait' }
+  | { op: 'resize'; rows: number; cols: number }
+  | { op: 'attach'; stdin?: boolean }
+  | { op: 'stdin'; data: string }
+  | { op: 'close-stdin' }
+  | { op: 'shutdown' };
+
+/** A reply; `error` carries a TdockError kind and message. */
+export type ShimReply =
+  | { ok: true; state?: ShimState; exit?: ExitRecord }
+  | { ok: false; error: { kind: ErrorKind; message: string } };
+
+/** One attach frame: output (base64) or the final exit. */
+export type AttachFrame = { stream: 'stdout' | 'stderr'; data: string } | { exit: ExitRecord };
+
+function connect(socketPath: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(socketPath);
+    s.once('connect', () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', (err) => reject(new TdockError('unavailable', `shim at ${socketPath} is not reachable: ${err.message}`, { cause: err })));
+  });
+}
+
+/** Sends one request and returns the reply (throws the reply's error as a TdockError). */
+export async function shimRequest(socketPath: string, req: ShimRequest): Promise<{ state?: ShimState; exit?: ExitRecord }> {
+  const sock = await connect(socketPath);
+  try {
+    const reader = new JsonLineReader<ShimReply>(sock);
+    writeJsonLine(sock, req);
+    const reply = await reader.next();
+    if (reply === null) throw new TdockError('unavailable', `shim at ${socketPath} closed the connection`);
+    if (!reply.ok) throw new TdockError(reply.error.kind, reply.error.message);
+    return reply;
+  } finally {
+    sock.destroy();
+  }
+}
+
+/** An attached connection: output frames in, stdin out. */
+export interface Attachment {
+  /** The next frame; null when the connection ended. */
+  next(): Promise<AttachFrame | null>;
+  write(data: Buffer | string): void;
+  closeStdin(): void;
+  close(): void;
+}
+
+/** Attaches to the container's stdio. */
+export async function shimAttach(socketPath: string, opts: { stdin?: boolean } = {}): Promise<Attachment> {
+  const sock = await connect(socketPath);
+  const reader = new JsonLineReader<AttachFrame | ShimReply>(sock);
+  writeJsonLine(sock, { op: 'attach', stdin: opts.stdin ?? false });
+  const first = await reader.next();
+  if (first === null || !('ok' in first) || !first.ok) {
+    sock.destroy();
+    const e = first !== null && 'ok' in first && !first.ok ? first.error : { kind: 'unavailable' as const, message: 'attach refused' };
+    throw new TdockError(e.kind, e.message);
+  }
+  return {
+    next: () => reader.next() as Promise<AttachFrame | null>,
+    write: (data) => void writeJsonLine(sock, { op: 'stdin', data: Buffer.from(data).toString('base64') }),
+    closeStdin: () => void writeJsonLine(sock, { op: 'close-stdin' }),
+    close: () => sock.destroy(),
+  };
+}

@@ -1,0 +1,263 @@
+// The shim (DESIGN §1, §4): one per container, detached in its own session, outliving its caller. It
+// spawns the init, holds the container's stdio (pipes or the pty master), writes the json-file log,
+// records the exit durably, and serves the protocol of protocol.ts on a unix socket.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tty from 'node:tty';
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { TdockError, errorKindOf } from '@tdock/core';
+import { O, close as sysClose, dupCloexec, open as sysOpen, openPty, pipe, setWinsize } from '../sys/index.js';
+import type { InitMessage } from '../init/plan.cjs';
+import { writeFileAtomic } from './atomic-file.js';
+import { STATE_FILES, type ShimConfig } from './config.js';
+import { JsonFileLog } from './json-log.js';
+import { JsonLineReader, writeJsonLine } from './json-lines.js';
+import type { AttachFrame, ExitRecord, ShimReply, ShimRequest, ShimState } from './protocol.js';
+import { spawnInit, type InitHandle } from './spawn-init.js';
+
+/** The control channel with the caller during create (fd 3 of the shim): ready → go → created. */
+export interface CreateControl {
+  send(msg: unknown): void;
+  next(): Promise<unknown>;
+}
+
+/** One running shim. */
+export class Shim {
+  private readonly state: ShimState;
+  private init?: InitHandle;
+  private readonly log: JsonFileLog;
+  private master = -1;
+  private stdinWriter?: Writable;
+  private readonly attachers = new Set<net.Socket>();
+  private readonly waiters: net.Socket[] = [];
+  private server?: net.Server;
+  private openOutputs = 0;
+  private pendingExit?: { code: number | null; signal: NodeJS.Signals | null };
+  private initError?: { step: string; message: string; exitCode?: number };
+
+  constructor(private readonly cfg: ShimConfig) {
+    this.state = { id: cfg.id, status: 'creating', pid: 0, createdAt: new Date().toISOString(), shimPid: process.pid };
+    this.log = new JsonFileLog(cfg.logPath);
+  }
+
+  /** Spawns the init and runs the create handshake; resolves once the container is created and served. */
+  async create(control: CreateControl | undefined): Promise<{ pid: number; workMs: number }> {
+    const plan = { ...this.cfg.plan };
+    let childFds: number[];
+    if (this.cfg.terminal) {
+      const pty = openPty(this.cfg.consoleSize);
+      plan.consolePath = pty.slavePath;
+      childFds = [pty.slave, pty.slave, pty.slave];
+      this.master = pty.master;
+      this.readOutput(new tty.ReadStream(pty.master), 'stdout');
+      this.stdinWriter = new tty.WriteStream(dupCloexec(pty.master));
+    } else {
+      let stdin: number;
+      if (this.cfg.openStdin) {
+        const [r, w] = pipe();
+        stdin = r;
+        this.stdinWriter = new net.Socket({ fd: w, readable: false, writable: true });
+      } else {
+        stdin = sysOpen('/dev/null', O.RDWR | O.CLOEXEC);
+      }
+      const [outR, outW] = pipe();
+      const [errR, errW] = pipe();
+      this.readOutput(new net.Socket({ fd: outR, readable: true, writable: false }), 'stdout');
+      this.readOutput(new net.Socket({ fd: errR, readable: true, writable: false }), 'stderr');
+      childFds = [stdin, outW, errW];
+    }
+    const init = spawnInit({ stdio: childFds as [number, number, number], pidNamespace: this.cfg.pidNamespace });
+    for (const fd of new Set(childFds)) sysClose(fd);
+    this.init = init;
+    this.state.pid = init.pid;
+    init.child.on('exit', (code, signal) => this.onExit(code, signal));
+
+    init.send({ plan });
+    await this.expect(init, 'ready', 'namespaces');
+    if (control) {
+      control.send({ ready: true, pid: init.pid });
+      const go = await control.next();
+      if (go === null) throw new TdockError('unavailable', 'the caller went away during create');
+    }
+    init.send({ go: true });
+    const created = await this.expect(init, 'created', 'mounts');
+    await this.listen();
+    this.state.status = 'created';
+    return { pid: init.pid, workMs: 'workMs' in created ? created.workMs : 0 };
+  }
+
+  private async expect(init: InitHandle, what: 'ready' | 'created', during: string): Promise<InitMessage> {
+    const msg = await init.next();
+    if (msg !== null && what in msg) return msg;
+    if (msg !== null && 'error' in msg) {
+      const e = new TdockError('internal', `container init failed at step "${msg.error.step}": ${msg.error.message}`);
+      Object.assign(e, { step: msg.error.step, code: msg.error.code });
+      throw e;
+    }
+    throw new TdockError('internal', `container init exited during step "${during}"`);
+  }
+
+  /** Kills the init after a failed create. */
+  abort(): void {
+    try {
+      if (this.state.pid > 0) process.kill(this.state.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  private readOutput(stream: Readable, name: 'stdout' | 'stderr'): void {
+    this.openOutputs++;
+    const decoder = new StringDecoder('utf8');
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
+      const rest = decoder.end();
+      if (rest !== '') this.log.write(name, rest);
+      this.openOutputs--;
+      this.maybeFinish();
+    };
+    stream.on('data', (chunk: Buffer) => {
+      this.log.write(name, decoder.write(chunk));
+      const frame: AttachFrame = { stream: name, data: chunk.toString('base64') };
+      for (const a of this.attachers) writeJsonLine(a, frame);
+    });
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end); // EIO on a pty master: the slave side is closed
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.pendingExit = { code, signal };
+    // Output normally ends with the PID namespace; do not wait forever for stray holders of the pipes.
+    setTimeout(() => {
+      this.openOutputs = 0;
+      this.maybeFinish();
+    }, 2000).unref();
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (!this.pendingExit || this.openOutputs > 0 || this.state.exit) return;
+    const { code, signal } = this.pendingExit;
+    const signum = signal ? os.constants.signals[signal] : 0;
+    const exit: ExitRecord = {
+      exitCode: code ?? 128 + signum,
+      ...(signal ? { signal } : {}),
+      exitedAt: new Date().toISOString(),
+      ...(this.initError ? { error: { step: this.initError.step, message: this.initError.message } } : {}),
+    };
+    if (this.initError?.exitCode !== undefined) exit.exitCode = this.initError.exitCode;
+    writeFileAtomic(path.join(this.cfg.stateDir, STATE_FILES.exit), JSON.stringify(exit));
+    this.state.exit = exit;
+    this.state.status = 'stopped';
+    this.log.close();
+    if (this.master >= 0) this.stdinWriter?.destroy();
+    for (const w of this.waiters.splice(0)) this.reply(w, { ok: true, exit }, true);
+    for (const a of this.attachers) {
+      writeJsonLine(a, { exit });
+      a.end();
+    }
+    this.attachers.clear();
+  }
+
+  private listen(): Promise<void> {
+    fs.rmSync(this.cfg.socketPath, { force: true });
+    const server = net.createServer((sock) => void this.serve(sock).catch(() => sock.destroy()));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.cfg.socketPath, () => {
+        fs.chmodSync(this.cfg.socketPath, 0o600);
+        resolve();
+      });
+    });
+  }
+
+  private reply(sock: net.Socket, reply: ShimReply, end = true): void {
+    writeJsonLine(sock, reply);
+    if (end) sock.end();
+  }
+
+  private async serve(sock: net.Socket): Promise<void> {
+    sock.on('error', () => sock.destroy());
+    const reader = new JsonLineReader<ShimRequest>(sock);
+    const req = await reader.next();
+    if (req === null) return;
+    try {
+      await this.handle(req, sock, reader);
+    } catch (err) {
+      this.reply(sock, { ok: false, error: { kind: errorKindOf(err), message: (err as Error).message } });
+    }
+  }
+
+  private async handle(req: ShimRequest, sock: net.Socket, reader: JsonLineReader<ShimRequest>): Promise<void> {
+    switch (req.op) {
+      case 'state':
+        return this.reply(sock, { ok: true, state: { ...this.state } });
+      case 'start':
+        return this.reply(sock, { ok: true, state: await this.start() });
+      case 'kill': {
+        if (this.state.status === 'stopped') throw new TdockError('conflict', `container ${this.cfg.id} is not running`);
+        process.kill(this.state.pid, req.signal);
+        return this.reply(sock, { ok: true });
+      }
+      case 'wait':
+        if (this.state.exit) return this.reply(sock, { ok: true, exit: this.state.exit });
+        this.waiters.push(sock);
+        return;
+      case 'resize':
+        if (this.master < 0) throw new TdockError('invalid-argument', 'the container has no terminal');
+        setWinsize(this.master, req.rows, req.cols);
+        return this.reply(sock, { ok: true });
+      case 'attach':
+        return this.attach(sock, reader, req.stdin ?? false);
+      case 'shutdown':
+        if (this.state.status === 'running' || this.state.status === 'created') {
+          throw new TdockError('conflict', `container ${this.cfg.id} is ${this.state.status}: kill it first`);
+        }
+        this.reply(sock, { ok: true });
+        this.server?.close();
+        fs.rmSync(this.cfg.socketPath, { force: true });
+        setTimeout(() => process.exit(0), 10);
+        return;
+      default:
+        throw new TdockError('invalid-argument', `unknown op ${(req as { op: string }).op}`);
+    }
+  }
+
+  private async start(): Promise<ShimState> {
+    if (this.state.status !== 'created' || !this.init) throw new TdockError('conflict', `container ${this.cfg.id} is ${this.state.status}, not created`);
+    this.init.send({ start: true });
+    const msg = await this.init.next();
+    if (msg !== null && 'error' in msg) {
+      this.initError = msg.error;
+      throw new TdockError('invalid-argument', msg.error.message);
+    }
+    if (this.state.status === 'created') this.state.status = 'running';
+    this.state.startedAt = new Date().toISOString();
+    return { ...this.state };
+  }
+
+  private async attach(sock: net.Socket, reader: JsonLineReader<ShimRequest>, withStdin: boolean): Promise<void> {
+    this.reply(sock, { ok: true }, false);
+    if (this.state.exit) {
+      writeJsonLine(sock, { exit: this.state.exit });
+      sock.end();
+      return;
+    }
+    this.attachers.add(sock);
+    sock.on('close', () => this.attachers.delete(sock));
+    if (!withStdin) return;
+    for (;;) {
+      const msg = await reader.next();
+      if (msg === null) return;
+      if (msg.op === 'stdin') this.stdinWriter?.write(Buffer.from(msg.data, 'base64'));
+      else if (msg.op === 'close-stdin' && this.master < 0) this.stdinWriter?.end();
+    }
+  }
+}
