@@ -1,0 +1,5 @@
+export * from './types.js';
+export { CgroupV1Manager, V1_CONTROLLERS, type V1Controller } from './v1.js';
+export { CgroupV2Manager } from './v2.js';
+export { detectCgroups, createCgroupManager, type CgroupSetup } from './detect.js';
+export { nodeCgroupFs, cpuSharesToWeight, blkioWeightToIoWeight, memorySwapToV2 } from './util.js';

@@ -1,0 +1,155 @@
+// The v1 driver on this host's real cgroupfs, under a throwaway `tdock-test-<id>` parent.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { once } from 'node:events';
+import { TdockError } from '@tdock/core';
+import { CgroupV1Manager, detectCgroups, type CgroupSetup } from '../src/cgroups/index.js';
+
+const ROOT = '/sys/fs/cgroup';
+const MiB = 1024 * 1024;
+const read = (file: string): string => fs.readFileSync(file, 'utf8').trim();
+
+describe('cgroup v1 driver (real cgroupfs)', function () {
+  let setup: CgroupSetup;
+  let parent: string;
+  let cg: CgroupV1Manager;
+  const children: ChildProcess[] = [];
+
+  before(function () {
+    try {
+      setup = detectCgroups(ROOT);
+    } catch {
+      this.skip();
+    }
+    if (setup.version !== 1 || process.getuid?.() !== 0) this.skip();
+  });
+
+  beforeEach(() => {
+    parent = `tdock-test-${randomBytes(4).toString('hex')}`;
+    cg = new CgroupV1Manager(ROOT, `${parent}/c1`);
+  });
+
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    }
+    try {
+      cg.thaw();
+    } catch {
+      // no freezer dir: nothing was created
+    }
+    cg.destroy();
+    new CgroupV1Manager(ROOT, parent).destroy();
+    for (const c of setup.controllers) assert.ok(!fs.existsSync(`${ROOT}/${c}/${parent}`), `${c}/${parent} left behind`);
+  });
+
+  /** A `sleep` that starts only once its shell is in the cgroup, so its memory is charged there. */
+  async function startSleepIn(m: CgroupV1Manager): Promise<ChildProcess> {
+    const child = spawn('sh', ['-c', 'read go; exec sleep 300'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(child);
+    m.apply(child.pid as number);
+    child.stdin?.end('go\n');
+    for (let i = 0; i < 500 && read(`/proc/${child.pid}/comm`) !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 5));
+    return child;
+  }
+
+  it('creates the cgroup with limits that read back from the kernel', () => {
+    cg.create({
+      memory: { limit: 64 * MiB, swap: 128 * MiB, reservation: 32 * MiB },
+      cpu: { shares: 512, quota: 20000, period: 100000, cpus: '0', mems: '0' },
+      pids: { limit: 50 },
+    });
+    assert.ok(cg.exists());
+    assert.equal(read(`${ROOT}/memory/${parent}/c1/memory.limit_in_bytes`), String(64 * MiB));
+    assert.equal(read(`${ROOT}/memory/${parent}/c1/memory.memsw.limit_in_bytes`), String(128 * MiB));
+    assert.equal(read(`${ROOT}/memory/${parent}/c1/memory.soft_limit_in_bytes`), String(32 * MiB));
+    assert.equal(read(`${ROOT}/cpu/${parent}/c1/cpu.shares`), '512');
+    assert.equal(read(`${ROOT}/cpu/${parent}/c1/cpu.cfs_quota_us`), '20000');
+    assert.equal(read(`${ROOT}/cpu/${parent}/c1/cpu.cfs_period_us`), '100000');
+    assert.equal(read(`${ROOT}/cpuset/${parent}/c1/cpuset.cpus`), '0');
+    assert.equal(read(`${ROOT}/cpuset/${parent}/cpuset.cpus`), read(`${ROOT}/cpuset/cpuset.cpus`), 'parent cpuset copied from the root');
+    assert.equal(read(`${ROOT}/cpuset/${parent}/cpuset.mems`), read(`${ROOT}/cpuset/cpuset.mems`));
+    assert.equal(read(`${ROOT}/pids/${parent}/c1/pids.max`), '50');
+    assert.deepEqual(cg.procsFiles(), setup.controllers.map((c) => `${ROOT}/${c}/${parent}/c1/cgroup.procs`));
+  });
+
+  it('moves a process in, reports stats, freezes, thaws and kills it', async () => {
+    cg.create({ memory: { limit: 64 * MiB }, pids: { limit: 20 } });
+    const child = await startSleepIn(cg);
+    const pid = child.pid as number;
+    assert.deepEqual(cg.pids(), [pid]);
+    assert.match(read(`/proc/${pid}/cgroup`), new RegExp(`memory:/${parent}/c1$`, 'm'));
+    const stats = cg.stats();
+    assert.equal(stats.pids.current, 1);
+    assert.equal(stats.pids.limit, 20);
+    assert.equal(stats.memory.limit, 64 * MiB);
+    assert.ok(stats.memory.usage > 0);
+    assert.equal(typeof stats.cpu.usageNs, 'number');
+    assert.equal(stats.oomKills, 0);
+
+    cg.freeze();
+    assert.equal(cg.freezerState(), 'frozen');
+    cg.thaw();
+    assert.equal(cg.freezerState(), 'thawed');
+
+    const exited = once(child, 'exit');
+    cg.killAll();
+    const [, signal] = await exited;
+    assert.equal(signal, 'SIGKILL');
+    assert.deepEqual(cg.pids(), []);
+  });
+
+  it('orders memory and memsw writes so raising and lowering both work', () => {
+    cg.create({ memory: { limit: 64 * MiB, swap: 128 * MiB } });
+    cg.update({ memory: { limit: 256 * MiB, swap: 512 * MiB } });
+    assert.equal(read(`${ROOT}/memory/${parent}/c1/memory.limit_in_bytes`), String(256 * MiB));
+    assert.equal(read(`${ROOT}/memory/${parent}/c1/memory.memsw.limit_in_bytes`), String(512 * MiB));
+    cg.update({ memory: { limit: 32 * MiB, swap: 64 * MiB } });
+    assert.equal(read(`${ROOT}/memory/${parent}/c1/memory.limit_in_bytes`), String(32 * MiB));
+    assert.equal(read(`${ROOT}/memory/${parent}/c1/memory.memsw.limit_in_bytes`), String(64 * MiB));
+    cg.update({ memory: { limit: -1 } });
+    assert.equal(cg.stats().memory.limit, null);
+  });
+
+  it('reports refused values as invalid-argument naming the file', () => {
+    cg.create();
+    assert.throws(
+      () => cg.update({ memory: { limit: 64 * MiB, swap: 32 * MiB } }),
+      (e: unknown) => e instanceof TdockError && e.kind === 'invalid-argument' && e.message.includes('memory.'),
+    );
+    assert.throws(
+      () => cg.update({ cpu: { cpus: '9999' } }),
+      (e: unknown) => e instanceof TdockError && e.kind === 'invalid-argument' && e.message.includes('cpuset.cpus'),
+    );
+  });
+
+  it('applies device rules: deny all, then allow /dev/null', () => {
+    cg.create({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+    assert.equal(read(`${ROOT}/devices/${parent}/c1/devices.list`), 'c 1:3 rwm');
+  });
+
+  it('counts an OOM kill and tells the watcher', async () => {
+    cg.create({ memory: { limit: 16 * MiB, swap: 16 * MiB } });
+    // The shell waits on stdin until it is in the cgroup; `tail` then holds an endless line.
+    const child = spawn('sh', ['-c', 'read go; head -c 268435456 /dev/zero | tail -n 1 >/dev/null'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(child);
+    cg.apply(child.pid as number);
+    const seen: number[] = [];
+    const stop = cg.watchOom((n) => seen.push(n), 10);
+    try {
+      const exited = once(child, 'exit');
+      child.stdin?.end('go\n');
+      await exited;
+      assert.ok(cg.oomKillCount() >= 1, `oom_kill ${cg.oomKillCount()}`);
+      for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(seen.length >= 1 && (seen[0] as number) >= 1);
+    } finally {
+      stop();
+    }
+  });
+});
