@@ -102,8 +102,9 @@ export function errorFromResponse(status: number, body: string, what: string, no
 /** Strips anything that looks like a credential or token from a text meant for a message. */
 export function sanitize(text: string): string {
   return text
-    .replace(/(authorization|token|access_token|refresh_token|password|secret)(["']?\s*[:=]\s*["']?)[^\s"',&]+/gi, '$1$2***')
-    .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, '$1 ***')
+    .replace(/(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 ***')
+    .replace(/(authorization["']?\s*[:=]\s*)[^\r\n]*/gi, '$1***')
+    .replace(/(token|access_token|refresh_token|password|secret)(["']?\s*[:=]\s*["']?)[^\s"',&]+/gi, '$1$2***')
     .replace(/\/\/[^/@\s]+:[^/@\s]+@/g, '//***@')
     .trim();
 }

@@ -17,6 +17,7 @@ describe('registry-client pull (real registry)', function () {
     await skopeoPush(registry.host, 'multi/arch:v1', [amd, arm]);
     await skopeoPush(registry.host, 'single:oci', [single]);
     await skopeoPush(registry.host, 'single:docker', [single], 'v2s2');
+    await skopeoPush(registry.host, 'library/mirrored:v1', [single]);
   });
   after(async () => registry?.stop());
   beforeEach(() => {
@@ -81,6 +82,19 @@ describe('registry-client pull (real registry)', function () {
   it('reports BLOB_UNKNOWN as a stream error', async () => {
     const stream = await client.openBlob(`${registry.host}/single`, { digest: `sha256:${'0'.repeat(64)}`, size: 1 });
     await assert.rejects(drain(stream), (e: unknown) => e instanceof RegistryError && e.code === 'BLOB_UNKNOWN');
+  });
+
+  it('pulls docker.io images from a mirror', async () => {
+    // The mirror holds the image, so Docker Hub itself is never contacted.
+    const mirrored = new RegistryClient({ platform: { os: 'linux', architecture: 'amd64' }, mirrors: [`http://${registry.host}`] });
+    try {
+      const image = await mirrored.getImage('mirrored:v1');
+      assert.equal(familiarString(image.reference), 'mirrored:v1');
+      assert.equal(image.manifestDigest, single.manifest.digest);
+      assert.equal((await drain(image.layers[1]!)).digest, single.layers[1]?.digest);
+    } finally {
+      await mirrored.close();
+    }
   });
 
   it('lists tags', async () => {
