@@ -38,6 +38,7 @@ export interface IngestWriter {
 export class ContentStore {
   readonly root: string;
   private readonly active = new Set<string>();
+  private readonly leases = new Map<string, number>();
 
   constructor(root: string) {
     this.root = root;
@@ -95,6 +96,26 @@ export class ContentStore {
       if (st) out.push({ digest: `sha256:${n}`, size: st.size });
     }
     return out;
+  }
+
+  /** Hold blobs against garbage collection while a pull or build is still writing their image; returns the release. */
+  lease(digests: readonly string[]): () => void {
+    for (const d of digests) this.leases.set(d, (this.leases.get(d) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const d of digests) {
+        const n = (this.leases.get(d) ?? 1) - 1;
+        if (n <= 0) this.leases.delete(d);
+        else this.leases.set(d, n);
+      }
+    };
+  }
+
+  /** Whether a blob is leased. */
+  leased(digest: string): boolean {
+    return this.leases.has(digest);
   }
 
   /** Remove a blob (no error if absent). */

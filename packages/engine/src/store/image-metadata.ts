@@ -21,6 +21,8 @@ export interface ImageRecord {
   layers: LayerRecord[];
   /** When the image came into this store (RFC 3339). */
   loadedAt: string;
+  /** When a tag was last added (RFC 3339), Docker's `Metadata.LastTagTime`. */
+  lastTagTime?: string;
   /** The parent image ID for locally built or committed images (Docker's `Parent`). */
   parent?: string;
 }
@@ -96,11 +98,13 @@ export class ImageMetadataStore {
     });
   }
 
-  /** Point `ref` at an existing image. */
-  tag(ref: string, id: string): Promise<void> {
+  /** Point `ref` at an existing image (recording `lastTagTime` when given). */
+  tag(ref: string, id: string, lastTagTime?: string): Promise<void> {
     return this.mutate((db) => {
-      if (!db.images[id]) throw notFound(`No such image: ${id}`);
+      const img = db.images[id];
+      if (!img) throw notFound(`No such image: ${id}`);
       db.references[ref] = { id };
+      if (lastTagTime !== undefined) img.lastTagTime = lastTagTime;
     });
   }
 

@@ -7,14 +7,19 @@ import type { FsOps } from './fs-ops.js';
 import { ImageMetadataStore, type ImageRecord } from './image-metadata.js';
 import { pullImage, type PullOptions, type PullResult } from './pull.js';
 import { SnapshotStore, type Mount } from './snapshots.js';
+import { imageHistory, inspectImage, listImages, type HistoryEntry, type ImageFilters, type ImageInspect, type ImageSummary } from './image-views.js';
+import { imageDiskUsage, pruneImages, removeImage, tagImage, type DeleteRecord } from './image-remove.js';
+
+/** The container using an image, if any (injected by the engine, which owns containers). */
+export type ImageUsage = (imageId: string) => { containerId: string; running: boolean } | undefined;
 
 /** What the image store is built from (all roots injected, DESIGN §10.4). */
 export interface ImageStoreOptions {
   /** The daemon's data root; the store uses `content/`, `snapshots/` and `images/` under it. */
   dataRoot: string;
   fsOps: FsOps;
-  /** Whether a container uses an image (blocks removal without force, and prune). */
-  inUse?: (imageId: string) => boolean;
+  /** Which container (if any) uses an image: blocks removal (a running one even with force) and prune. */
+  usedBy?: ImageUsage;
 }
 
 /**
@@ -27,14 +32,14 @@ export class ImageStore {
   readonly snapshots: SnapshotStore;
   readonly metadata: ImageMetadataStore;
   readonly fsOps: FsOps;
-  readonly inUse: (imageId: string) => boolean;
+  readonly usedBy: ImageUsage;
 
   private constructor(opts: ImageStoreOptions) {
     this.content = new ContentStore(join(opts.dataRoot, 'content'));
     this.snapshots = new SnapshotStore(join(opts.dataRoot, 'snapshots'));
     this.metadata = new ImageMetadataStore(join(opts.dataRoot, 'images'));
     this.fsOps = opts.fsOps;
-    this.inUse = opts.inUse ?? (() => false);
+    this.usedBy = opts.usedBy ?? (() => undefined);
   }
 
   static async open(opts: ImageStoreOptions): Promise<ImageStore> {
@@ -48,6 +53,41 @@ export class ImageStore {
   /** Copy a registry image into the store (see `pullImage`). */
   pull(image: Image, opts: PullOptions = {}): Promise<PullResult> {
     return pullImage(image, this, opts);
+  }
+
+  /** `docker images` (filters: dangling, reference, label, before, since, until). */
+  list(filters?: ImageFilters): Promise<ImageSummary[]> {
+    return listImages(this, filters ? { filters } : {});
+  }
+
+  /** `docker image inspect`. */
+  inspect(nameOrId: string): Promise<ImageInspect> {
+    return inspectImage(this, nameOrId);
+  }
+
+  /** `docker history`. */
+  history(nameOrId: string): Promise<HistoryEntry[]> {
+    return imageHistory(this, nameOrId);
+  }
+
+  /** `docker tag`. */
+  tag(source: string, repo: string, tag?: string): Promise<void> {
+    return tagImage(this, source, repo, tag);
+  }
+
+  /** `docker rmi`. */
+  remove(nameOrId: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<DeleteRecord[]> {
+    return removeImage(this, nameOrId, opts);
+  }
+
+  /** `docker image prune` (filters: dangling, until, label). */
+  prune(filters?: ImageFilters): Promise<{ ImagesDeleted: DeleteRecord[]; SpaceReclaimed: number }> {
+    return pruneImages(this, filters);
+  }
+
+  /** Images part of `docker system df`. */
+  diskUsage(containers?: (id: string) => number): Promise<{ LayersSize: number; Images: ImageSummary[] }> {
+    return imageDiskUsage(this, containers);
   }
 
   /**
@@ -94,6 +134,26 @@ export class ImageStore {
     const rec = this.metadata.image(imageId);
     if (!rec) throw notFound(`No such image: ${imageId}`);
     return this.snapshots.prepare(key, this.topChain(rec));
+  }
+
+  /**
+   * Garbage collection: remove snapshots no image, lease or container snapshot uses, and blobs no
+   * image (or digest reference) names and no pull holds. Returns the removed chain IDs.
+   */
+  async collect(): Promise<string[]> {
+    const removed = await this.snapshots.gc(this.liveChains());
+    const live = new Set<string>();
+    for (const img of this.metadata.images()) {
+      live.add(img.id);
+      live.add(img.manifestDigest);
+      for (const l of img.layers) live.add(l.digest);
+    }
+    for (const [ref] of this.metadata.references()) {
+      const at = ref.indexOf('@');
+      if (at !== -1) live.add(ref.slice(at + 1));
+    }
+    for (const b of await this.content.list()) if (!live.has(b.digest) && !this.content.leased(b.digest)) await this.content.delete(b.digest);
+    return removed;
   }
 
   /** Chain IDs any stored image uses. */

@@ -74,7 +74,10 @@ export async function pullImage(image: Image, stores: PullStores, opts: PullOpti
   const refs = referencesFor(image);
   const before = refs.map((r) => metadata.resolve(r));
   const emit = opts.onProgress ?? (() => undefined);
-  const release = snapshots.lease(chains);
+  const releaseChains = snapshots.lease(chains);
+  const releaseBlobs = content.lease([
+    ...image.layers.map((l) => l.digest), image.manifestDigest, image.manifest.config.digest, ...(image.index ? [image.index.digest] : []),
+  ]);
   const ctl = new AbortController();
   const onAbort = (): void => ctl.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -123,7 +126,8 @@ export async function pullImage(image: Image, stores: PullStores, opts: PullOpti
     return { id, digest: image.index?.digest ?? image.manifestDigest, references: refs, upToDate: downloaded === 0 && before.every((b) => b === id) };
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
-    release();
+    releaseBlobs();
+    releaseChains();
   }
 }
 
