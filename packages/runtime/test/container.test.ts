@@ -1,0 +1,194 @@
+// Containers on the real kernel with the kit's busybox rootfs, probed from inside.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readJsonFileLog, type DefaultSpecOptions, type ExitRecord, type OciSpec } from '@tdock/runtime';
+import { leftovers, runtimeEnv, type RuntimeEnv } from './support/runtime-env.js';
+
+describe('container', function () {
+  this.timeout(60000);
+  let env: RuntimeEnv;
+  const pids: number[] = [];
+  let n = 0;
+
+  before(async () => {
+    env = await runtimeEnv();
+  });
+  after(async () => {
+    const marker = env.root;
+    await env.cleanup();
+    const left = leftovers(marker);
+    assert.deepEqual(left.mounts, [], 'no mounts of ours in the host mount table');
+    assert.deepEqual(left.processes, [], 'no shims of ours');
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `container process ${pid} is gone`);
+    assert.ok(!fs.existsSync(env.stateRoot) || fs.readdirSync(env.stateRoot).length === 0, 'no state left');
+  });
+
+  async function run(args: string[], opts: Partial<DefaultSpecOptions> = {}, edit?: (s: OciSpec) => void): Promise<{ exit: ExitRecord; out: string; err: string; id: string }> {
+    const id = `t${process.pid}-${n++}`;
+    const spec = env.spec({ args, hostname: 'box', ...opts });
+    edit?.(spec);
+    try {
+      const st = await env.runtime.create(id, { bundle: env.root, spec, rootfs: env.overlay(id) });
+      pids.push(st.pid);
+      await env.runtime.start(id).catch(() => undefined);
+      const exit = await env.runtime.wait(id);
+      const log = readJsonFileLog(path.join(env.runtime.stateDir(id), `${id}-json.log`));
+      const text = (s: string): string => log.filter((r) => r.stream === s).map((r) => r.log).join('');
+      return { exit, out: text('stdout'), err: text('stderr'), id };
+    } finally {
+      await env.runtime.delete(id, { force: true }).catch(() => undefined);
+    }
+  }
+
+  it('runs the program as PID 1 and shows only the container processes', async () => {
+    const r = await run(['sh', '-c', 'echo $$; ps -o pid,comm']);
+    assert.equal(r.exit.exitCode, 0, r.err);
+    const lines = r.out.trim().split('\n');
+    assert.equal(lines[0], '1');
+    const pidsSeen = lines.slice(2).map((l) => Number(l.trim().split(/\s+/)[0]));
+    assert.equal(pidsSeen[0], 1);
+    assert.ok(pidsSeen.every((p) => p < 100), `only container pids: ${r.out}`);
+  });
+
+  it('sets the hostname', async () => {
+    const r = await run(['hostname'], { hostname: 'inner-host' });
+    assert.equal(r.out, 'inner-host\n');
+  });
+
+  it('shows only the container mounts, and none leak into the host table', async () => {
+    const r = await run(['cat', '/proc/self/mountinfo']);
+    const points = r.out.trim().split('\n').map((l) => l.split(' ')[4]);
+    assert.equal(points[0], '/');
+    const allowed = new Set(['/', '/proc', '/dev', '/dev/pts', '/sys', '/dev/mqueue', '/dev/shm']);
+    for (const p of points) assert.ok(allowed.has(p as string) || p?.startsWith('/proc/') || p?.startsWith('/sys/'), `unexpected mount ${p}`);
+    assert.ok(!r.out.includes('/work/'), 'no host paths as mount points');
+    assert.deepEqual(leftovers(env.root).mounts, []);
+  });
+
+  it('masks paths and makes /proc/sys read-only', async () => {
+    const r = await run(['sh', '-c', 'wc -c < /proc/keys; wc -c < /proc/timer_list; echo 1 > /proc/sys/vm/drop_caches && echo writable']);
+    assert.deepEqual(r.out.trim().split('\n').map((s) => s.trim()), ['0', '0']);
+    assert.match(r.err, /Read-only file system/);
+  });
+
+  it("applies Docker's capabilities, seccomp and no-new-privileges", async () => {
+    const r = await run(['sh', '-c', 'grep -E "^(CapEff|Seccomp|NoNewPrivs):" /proc/self/status; unshare -m true; echo unshare=$?; mount -t tmpfs t /mnt; echo mount=$?'], { noNewPrivileges: true });
+    assert.match(r.out, /CapEff:\s+00000000a80425fb/);
+    assert.match(r.out, /Seccomp:\s+2/);
+    assert.match(r.out, /NoNewPrivs:\s+1/);
+    assert.match(r.out, /unshare=1/);
+    assert.match(r.out, /mount=(1|255)/);
+    assert.match(r.err, /Operation not permitted|permission denied/);
+  });
+
+  it('reports exit codes 0, 3, 126 and 127 as Docker does', async () => {
+    assert.equal((await run(['true'])).exit.exitCode, 0);
+    assert.equal((await run(['sh', '-c', 'exit 3'])).exit.exitCode, 3);
+    const notFound = await run(['no-such-program']);
+    assert.equal(notFound.exit.exitCode, 127);
+    assert.match(notFound.exit.error?.message ?? '', /executable file not found in \$PATH/);
+    const notExec = await run(['/etc/passwd']);
+    assert.equal(notExec.exit.exitCode, 126);
+    assert.match(notExec.exit.error?.message ?? '', /permission denied/);
+  });
+
+  it('reports a failed init step by name', async () => {
+    const id = `t${process.pid}-bad`;
+    const spec = env.spec({ args: ['true'] });
+    spec.mounts?.push({ destination: '/data', type: 'bind', source: path.join(env.root, 'missing-source'), options: ['rbind'] });
+    await assert.rejects(env.runtime.create(id, { bundle: env.root, spec, rootfs: env.overlay(id) }), /step "mounts".*ENOENT/);
+    assert.ok(!fs.existsSync(env.runtime.stateDir(id)));
+  });
+
+  it('refuses user namespaces clearly', async () => {
+    const spec = env.spec({ args: ['true'] });
+    spec.linux?.namespaces?.push({ type: 'user' });
+    await assert.rejects(env.runtime.create(`t${process.pid}-userns`, { bundle: env.root, spec, rootfs: env.overlay('userns') }), { kind: 'not-implemented', message: /user namespaces are not supported yet/ });
+  });
+
+  it('passes stdin through attach and delivers its close', async () => {
+    const id = `t${process.pid}-stdin`;
+    await env.runtime.create(id, { bundle: env.root, spec: env.spec({ args: ['sh', '-c', 'cat; echo done'] }), rootfs: env.overlay(id), openStdin: true });
+    try {
+      const a = await env.runtime.attach(id, { stdin: true });
+      await env.runtime.start(id);
+      a.write('hello\n');
+      a.closeStdin();
+      let out = '';
+      for (let f = await a.next(); f !== null; f = await a.next()) {
+        if ('data' in f) out += Buffer.from(f.data, 'base64').toString();
+        else {
+          assert.equal(f.exit.exitCode, 0);
+          break;
+        }
+      }
+      a.close();
+      assert.equal(out, 'hello\ndone\n');
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
+  it('gives a terminal that resizes', async () => {
+    const id = `t${process.pid}-tty`;
+    const spec = env.spec({ args: ['sh', '-c', 'stty size; read x; stty size'], terminal: true });
+    await env.runtime.create(id, { bundle: env.root, spec, rootfs: env.overlay(id), consoleSize: { rows: 24, cols: 80 } });
+    try {
+      const a = await env.runtime.attach(id, { stdin: true });
+      await env.runtime.start(id);
+      let out = '';
+      const readUntil = async (re: RegExp): Promise<void> => {
+        while (!re.test(out)) {
+          const f = await a.next();
+          if (f === null || 'exit' in f) return;
+          out += Buffer.from(f.data, 'base64').toString();
+        }
+      };
+      await readUntil(/24 80/);
+      await env.runtime.resize(id, 40, 100);
+      a.write('go\n');
+      await readUntil(/40 100/);
+      a.close();
+      assert.match(out, /24 80[\s\S]*40 100/);
+      assert.equal((await env.runtime.wait(id)).exitCode, 0);
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
+  it('survives kill -9 of its caller; a new caller reconnects, reads the log and gets the exit code', async () => {
+    const id = `t${process.pid}-live`;
+    const caller = fileURLToPath(new URL('./support/live-caller.js', import.meta.url));
+    const rootfs = env.overlay(id);
+    const child = spawn(process.execPath, [caller, env.stateRoot, env.socketDir, id, JSON.stringify(rootfs), env.root], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const started = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8');
+      let buf = '';
+      child.stdout.on('data', (d: string) => {
+        buf += d;
+        if (buf.includes('\n')) resolve(buf.trim());
+      });
+      child.on('exit', (code) => reject(new Error(`caller exited ${code}`)));
+    });
+    assert.equal(started, 'running');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    try {
+      const st = await env.runtime.state(id);
+      assert.equal(st.status, 'running');
+      pids.push(st.pid);
+      await env.runtime.kill(id, 'SIGTERM');
+      const exit = await env.runtime.wait(id);
+      assert.equal(exit.exitCode, 7);
+      const log = readJsonFileLog(path.join(env.runtime.stateDir(id), `${id}-json.log`));
+      assert.equal(log[0]?.log, 'up\n');
+      assert.equal(log[0]?.stream, 'stdout');
+      assert.match(log[0]?.time ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+});

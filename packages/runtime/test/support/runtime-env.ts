@@ -1,0 +1,58 @@
+// A temporary runtime environment for tests: state root, a short socket dir, overlay upper/work dirs
+// over the kit's busybox rootfs, and the leak checks the after-all hooks assert.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fixtures } from '@tdock/testkit';
+import { Runtime, defaultSpec, type DefaultSpecOptions, type RootfsMount } from '@tdock/runtime';
+
+export interface RuntimeEnv {
+  root: string;
+  stateRoot: string;
+  socketDir: string;
+  runtime: Runtime;
+  busybox: string;
+  /** A fresh overlay over busybox (upper/work under root). */
+  overlay(name: string): RootfsMount;
+  spec(opts: DefaultSpecOptions): ReturnType<typeof defaultSpec>;
+  cleanup(): Promise<void>;
+}
+
+export async function runtimeEnv(): Promise<RuntimeEnv> {
+  const busybox = (await fixtures()).busybox.rootfs;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tdock-rt-'));
+  const socketDir = fs.mkdtempSync('/tmp/tdk-s');
+  const stateRoot = path.join(root, 'state');
+  const runtime = new Runtime({ stateRoot, socketDir });
+  return {
+    root, stateRoot, socketDir, runtime, busybox,
+    overlay(name) {
+      const upper = path.join(root, 'ovl', name, 'upper');
+      const work = path.join(root, 'ovl', name, 'work');
+      fs.mkdirSync(upper, { recursive: true });
+      fs.mkdirSync(work, { recursive: true });
+      return { type: 'overlay', lowers: [busybox], upper, work };
+    },
+    spec: (opts) => defaultSpec(opts),
+    async cleanup() {
+      for (const s of await runtime.list().catch(() => [])) await runtime.delete(s.id, { force: true }).catch(() => undefined);
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(socketDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Mount points and processes that mention `marker`: must be empty after a suite. */
+export function leftovers(marker: string): { mounts: string[]; processes: string[] } {
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(marker));
+  const processes: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(marker)) processes.push(`${pid} ${cmd}`);
+    } catch {
+      // exited
+    }
+  }
+  return { mounts, processes };
+}
