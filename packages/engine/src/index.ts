@@ -1,2 +1,3 @@
 export { main } from './main.js';
 export type { DaemonIo } from './main.js';
+export * from './store/index.js';
