@@ -12,3 +12,4 @@ export * from './image-contents.js';
 export * from './multilayer.js';
 export * from './debian.js';
 export { ociArch } from './fixture-build.js';
+export * from './temp-roots.js';
