@@ -27,9 +27,18 @@ export interface SockFilter {
 /** A jump target: a label created by {@link Assembler.label}. */
 export type Label = { readonly id: number };
 
-type Item =
-  | { kind: 'label'; label: Label }
-  | { kind: 'insn'; code: number; k: number; jt?: Label; jf?: Label; ja?: Label };
+/**
+ * One program item, kept monomorphic for speed: a label (`label >= 0`, no instruction) or an
+ * instruction whose jump targets are label ids (`-1` = none; `ja` set only on BPF_JA).
+ */
+interface Item {
+  label: number;
+  code: number;
+  k: number;
+  jt: number;
+  jf: number;
+  ja: number;
+}
 
 /** Builds a program; every jump goes forward to a label placed later with {@link place}. */
 export class Assembler {
@@ -41,103 +50,109 @@ export class Assembler {
   }
 
   place(label: Label): void {
-    this.items.push({ kind: 'label', label });
+    this.items.push({ label: label.id, code: 0, k: 0, jt: -1, jf: -1, ja: -1 });
+  }
+
+  private insn(code: number, k: number, jt = -1, jf = -1, ja = -1): void {
+    this.items.push({ label: -1, code, k: k >>> 0, jt, jf, ja });
   }
 
   /** `A = seccomp_data[offset]` (32-bit load). */
   load(offset: number): void {
-    this.items.push({ kind: 'insn', code: BPF.LD_W_ABS, k: offset });
+    this.insn(BPF.LD_W_ABS, offset);
   }
 
   and(k: number): void {
-    this.items.push({ kind: 'insn', code: BPF.ALU_AND_K, k: k >>> 0 });
+    this.insn(BPF.ALU_AND_K, k);
   }
 
   /** A conditional jump (`JEQ_K`, `JGT_K`, `JGE_K`, `JSET_K`) to `jt` when true, `jf` when false. */
   jump(code: number, k: number, jt: Label, jf: Label): void {
-    this.items.push({ kind: 'insn', code, k: k >>> 0, jt, jf });
+    this.insn(code, k, jt.id, jf.id);
   }
 
   goto(target: Label): void {
-    this.items.push({ kind: 'insn', code: BPF.JA, k: 0, ja: target });
+    this.insn(BPF.JA, 0, -1, -1, target.id);
   }
 
   ret(k: number): void {
-    this.items.push({ kind: 'insn', code: BPF.RET_K, k: k >>> 0 });
+    this.insn(BPF.RET_K, k);
   }
 
   /** Lays the program out and encodes it as `struct sock_filter[]` (8 bytes each, little-endian). */
   assemble(): Buffer {
     const items = this.relax();
-    const pos = positions(items);
-    const insns = items.filter((i): i is Extract<Item, { kind: 'insn' }> => i.kind === 'insn');
-    const buf = Buffer.alloc(insns.length * 8);
-    insns.forEach((insn, pc) => {
-      const off = (l: Label | undefined): number => {
-        if (!l) return 0;
-        const target = pos.get(l.id);
-        if (target === undefined) throw new Error(`BPF label ${l.id} never placed`);
-        const d = target - pc - 1;
-        if (d < 0) throw new Error('BPF jumps must go forward');
-        return d;
-      };
-      buf.writeUInt16LE(insn.code, pc * 8);
-      if (insn.ja) {
-        buf.writeUInt8(0, pc * 8 + 2);
-        buf.writeUInt8(0, pc * 8 + 3);
-        buf.writeUInt32LE(off(insn.ja), pc * 8 + 4);
+    const pos = this.positions(items);
+    const count = items.reduce((n, i) => (i.label < 0 ? n + 1 : n), 0);
+    const buf = Buffer.alloc(count * 8);
+    let pc = 0;
+    const off = (id: number): number => {
+      const target = pos[id] ?? -1;
+      if (target < 0) throw new Error(`BPF label ${id} never placed`);
+      const d = target - pc - 1;
+      if (d < 0) throw new Error('BPF jumps must go forward');
+      return d;
+    };
+    for (const insn of items) {
+      if (insn.label >= 0) continue;
+      const at = pc * 8;
+      buf.writeUInt16LE(insn.code, at);
+      if (insn.ja >= 0) {
+        buf.writeUInt32LE(off(insn.ja), at + 4);
       } else {
-        buf.writeUInt8(off(insn.jt), pc * 8 + 2);
-        buf.writeUInt8(off(insn.jf), pc * 8 + 3);
-        buf.writeUInt32LE(insn.k, pc * 8 + 4);
+        buf.writeUInt8(insn.jt >= 0 ? off(insn.jt) : 0, at + 2);
+        buf.writeUInt8(insn.jf >= 0 ? off(insn.jf) : 0, at + 3);
+        buf.writeUInt32LE(insn.k, at + 4);
       }
-    });
+      pc++;
+    }
     return buf;
+  }
+
+  /** Label id -> instruction index. */
+  private positions(items: Item[]): Int32Array {
+    const pos = new Int32Array(this.nextId).fill(-1);
+    let pc = 0;
+    for (const item of items) {
+      if (item.label >= 0) pos[item.label] = pc;
+      else pc++;
+    }
+    return pos;
   }
 
   /** Inserts `ja` trampolines after conditional jumps whose targets are out of 8-bit reach. */
   private relax(): Item[] {
-    let items: Item[] = this.items.map((i) => ({ ...i }));
+    let items = this.items.map((i) => ({ ...i }));
     for (;;) {
-      const pos = positions(items);
-      let changed = false;
-      const out: Item[] = [];
+      const pos = this.positions(items);
+      let out: Item[] | undefined;
       let pc = 0;
-      for (const item of items) {
-        out.push(item);
-        if (item.kind !== 'insn') continue;
-        if (item.jt && item.jf) {
-          const far = (l: Label): boolean => (pos.get(l.id) ?? 0) - pc - 1 > 255;
-          const fixes: Item[] = [];
-          for (const side of ['jt', 'jf'] as const) {
-            const target = item[side] as Label;
-            if (!far(target)) continue;
-            const tramp = this.label();
-            fixes.push({ kind: 'label', label: tramp }, { kind: 'insn', code: BPF.JA, k: 0, ja: target });
-            item[side] = tramp;
+      for (let idx = 0; idx < items.length; idx++) {
+        const item = items[idx] as Item;
+        out?.push(item);
+        if (item.label >= 0) continue;
+        if (item.jt >= 0 && ((pos[item.jt] as number) - pc - 1 > 255 || (pos[item.jf] as number) - pc - 1 > 255)) {
+          if (!out) {
+            out = items.slice(0, idx + 1);
           }
-          if (fixes.length > 0) {
-            // A conditional jump never falls through, so the trampolines can sit right after it.
-            out.push(...fixes);
-            changed = true;
+          // A conditional jump never falls through, so the trampolines can sit right after it.
+          for (const side of ['jt', 'jf'] as const) {
+            const target = item[side];
+            if ((pos[target] as number) - pc - 1 <= 255) continue;
+            const tramp = this.label();
+            out.push(
+              { label: tramp.id, code: 0, k: 0, jt: -1, jf: -1, ja: -1 },
+              { label: -1, code: BPF.JA, k: 0, jt: -1, jf: -1, ja: target },
+            );
+            item[side] = tramp.id;
           }
         }
         pc++;
       }
+      if (!out) return items;
       items = out;
-      if (!changed) return items;
     }
   }
-}
-
-function positions(items: Item[]): Map<number, number> {
-  const pos = new Map<number, number>();
-  let pc = 0;
-  for (const item of items) {
-    if (item.kind === 'label') pos.set(item.label.id, pc);
-    else pc++;
-  }
-  return pos;
 }
 
 /** Decodes a `struct sock_filter[]` buffer. */

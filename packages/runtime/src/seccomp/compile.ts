@@ -127,6 +127,7 @@ function buildMode(arch: SeccompArch, config: LinuxSeccomp, defaultRet: number, 
   let max = -1;
   for (const call of config.syscalls ?? []) {
     const ret = actionValue(call.action, call.errnoRet);
+    const conds = toConds(call.args ?? [], call.names.join(','));
     for (const name of call.names) {
       const nr = table[name];
       if (nr === undefined) continue;
@@ -134,7 +135,6 @@ function buildMode(arch: SeccompArch, config: LinuxSeccomp, defaultRet: number, 
       if (ret === defaultRet) continue; // redundant, as runc skips it
       const entry = rules.get(nr) ?? { conditional: [] };
       rules.set(nr, entry);
-      const conds = toConds(call.args ?? [], name);
       if (conds.length === 0) {
         if (entry.unconditional === undefined) entry.unconditional = ret;
         else if (entry.unconditional !== ret) warnings.push(`${arch.name}: ${name}: conflicting unconditional rules, first kept`);
@@ -241,9 +241,9 @@ export function compileSeccomp(config: LinuxSeccomp, opts: CompileSeccompOptions
     modes.push(buildMode(arch, config, defaultRet, warnings));
     groups.set(arch.audit, modes);
   }
-  const known = new Set([...groups.values()].flat().flatMap((m) => Object.keys(m.arch.syscalls ?? {})));
+  const modes = [...groups.values()].flat();
   for (const name of new Set((config.syscalls ?? []).flatMap((c) => c.names))) {
-    if (!known.has(name)) warnings.push(`unknown syscall ${name} ignored`);
+    if (!modes.some((m) => m.arch.syscalls?.[name] !== undefined)) warnings.push(`unknown syscall ${name} ignored`);
   }
 
   const asm = new Assembler();
@@ -274,7 +274,7 @@ export function compileSeccomp(config: LinuxSeccomp, opts: CompileSeccompOptions
   asm.goto(badArch);
   entries.forEach(([, modes], i) => {
     asm.place(groupLabels[i] as Label);
-    emitArch(asm, modes, stub, retLabel, defaultL, badArch);
+    emitArch(asm, modes, stub, retLabel, defaultRet, defaultL, badArch);
   });
   for (const [v, l] of rets) {
     asm.place(l);
@@ -291,6 +291,7 @@ function emitArch(
   modes: Mode[],
   stub: boolean,
   retLabel: (v: number) => Label,
+  defaultRet: number,
   defaultL: Label,
   badArch: Label,
 ): void {
@@ -325,52 +326,79 @@ function emitArch(
   asm.place(tree);
 
   const blocks: Array<{ label: Label; mode: Mode; rules: SyscallRules }> = [];
-  const targets: Array<{ nr: number; label: Label }> = [];
+  const targets: Target[] = [];
   for (const mode of modes) {
     for (const [nr, rules] of mode.rules) {
       if (rules.conditional.length === 0) {
-        targets.push({ nr, label: retLabel(rules.unconditional as number) });
+        targets.push({ nr, ret: rules.unconditional as number });
         continue;
       }
       const label = asm.label();
       blocks.push({ label, mode, rules });
-      targets.push({ nr, label });
+      targets.push({ nr, block: label });
     }
   }
   targets.sort((a, b) => a.nr - b.nr);
-  emitTree(asm, targets, defaultL);
+  emitTree(asm, targets, defaultRet);
   for (const { label, mode, rules } of blocks) {
     asm.place(label);
+    const rets = new RetScope(asm);
     for (const rule of rules.conditional) {
       const nextRule = asm.label();
       rule.conds.forEach((c, i) => {
-        const pass = i === rule.conds.length - 1 ? retLabel(rule.ret) : asm.label();
+        const last = i === rule.conds.length - 1;
+        const pass = last ? rets.get(rule.ret) : asm.label();
         emitCond(asm, c, mode.arch.argBits, pass, nextRule);
-        if (pass !== retLabel(rule.ret)) asm.place(pass);
+        if (!last) asm.place(pass);
       });
       asm.place(nextRule);
     }
-    asm.goto(rules.unconditional === undefined ? defaultL : retLabel(rules.unconditional));
+    asm.ret(rules.unconditional ?? defaultRet);
+    rets.flush();
   }
 }
 
-/** A binary search over sorted syscall numbers, linear in leaves of up to four. */
-function emitTree(asm: Assembler, targets: Array<{ nr: number; label: Label }>, defaultL: Label): void {
-  if (targets.length <= 4) {
+/** A syscall number and where it goes: straight to a return value, or to its argument checks. */
+type Target = { nr: number; ret: number; block?: undefined } | { nr: number; block: Label; ret?: undefined };
+
+/** Return instructions placed right after the code that uses them, so jumps to them stay short. */
+class RetScope {
+  private readonly labels = new Map<number, Label>();
+  constructor(private readonly asm: Assembler) {}
+
+  get(value: number): Label {
+    let l = this.labels.get(value);
+    if (!l) this.labels.set(value, (l = this.asm.label()));
+    return l;
+  }
+
+  flush(): void {
+    for (const [value, label] of this.labels) {
+      this.asm.place(label);
+      this.asm.ret(value);
+    }
+  }
+}
+
+/** A binary search over sorted syscall numbers, linear in leaves of up to eight. */
+function emitTree(asm: Assembler, targets: Target[], defaultRet: number): void {
+  if (targets.length <= 8) {
+    const rets = new RetScope(asm);
     for (const t of targets) {
       const next = asm.label();
-      asm.jump(BPF.JEQ_K, t.nr, t.label, next);
+      asm.jump(BPF.JEQ_K, t.nr, t.block ?? rets.get(t.ret as number), next);
       asm.place(next);
     }
-    asm.goto(defaultL);
+    asm.ret(defaultRet);
+    rets.flush();
     return;
   }
   const mid = targets.length >> 1;
   const left = asm.label();
   const right = asm.label();
-  asm.jump(BPF.JGE_K, (targets[mid] as { nr: number }).nr, right, left);
+  asm.jump(BPF.JGE_K, (targets[mid] as Target).nr, right, left);
   asm.place(left);
-  emitTree(asm, targets.slice(0, mid), defaultL);
+  emitTree(asm, targets.slice(0, mid), defaultRet);
   asm.place(right);
-  emitTree(asm, targets.slice(mid), defaultL);
+  emitTree(asm, targets.slice(mid), defaultRet);
 }
