@@ -1,4 +1,5 @@
 import type { Benchmark } from '../src/harness.js';
+import { registryPull } from './registry-pull.js';
 
 /** Every registered benchmark, in the order `npm run bench` runs them. */
-export const BENCHMARKS: Benchmark[] = [];
+export const BENCHMARKS: Benchmark[] = [registryPull];
