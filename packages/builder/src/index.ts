@@ -8,3 +8,6 @@ export * from './build-args.js';
 export * from './history.js';
 export * from './dispatch.js';
 export * from './stage-graph.js';
+export * from './cache-key.js';
+export * from './backend.js';
+export * from './build.js';
