@@ -13,3 +13,4 @@ export * from './multilayer.js';
 export * from './debian.js';
 export { ociArch } from './fixture-build.js';
 export * from './temp-roots.js';
+export * from './daemons.js';
