@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJsonFileLog, type DefaultSpecOptions, type ExitRecord, type OciSpec } from '@tdock/runtime';
-import { leftovers, runtimeEnv, type RuntimeEnv } from './support/runtime-env.js';
+import { cgroupDirs, leftovers, runtimeEnv, type RuntimeEnv } from './support/runtime-env.js';
 
 describe('container', function () {
   this.timeout(60000);
@@ -19,6 +19,7 @@ describe('container', function () {
   after(async () => {
     const marker = env.root;
     await env.cleanup();
+    assert.deepEqual(cgroupDirs(env.cgroupParent), [], 'no cgroups of ours');
     const left = leftovers(marker);
     assert.deepEqual(left.mounts, [], 'no mounts of ours in the host mount table');
     assert.deepEqual(left.processes, [], 'no shims of ours');
@@ -26,7 +27,9 @@ describe('container', function () {
     assert.ok(!fs.existsSync(env.stateRoot) || fs.readdirSync(env.stateRoot).length === 0, 'no state left');
   });
 
-  async function run(args: string[], opts: Partial<DefaultSpecOptions> = {}, edit?: (s: OciSpec) => void): Promise<{ exit: ExitRecord; out: string; err: string; id: string }> {
+  async function run(
+    args: string[], opts: Partial<DefaultSpecOptions> = {}, edit?: (s: OciSpec) => void, beforeDelete?: (id: string) => Promise<void>,
+  ): Promise<{ exit: ExitRecord; out: string; err: string; id: string }> {
     const id = `t${process.pid}-${n++}`;
     const spec = env.spec({ args, hostname: 'box', ...opts });
     edit?.(spec);
@@ -37,6 +40,7 @@ describe('container', function () {
       const exit = await env.runtime.wait(id);
       const log = readJsonFileLog(path.join(env.runtime.stateDir(id), `${id}-json.log`));
       const text = (s: string): string => log.filter((r) => r.stream === s).map((r) => r.log).join('');
+      await beforeDelete?.(id);
       return { exit, out: text('stdout'), err: text('stderr'), id };
     } finally {
       await env.runtime.delete(id, { force: true }).catch(() => undefined);
@@ -93,6 +97,36 @@ describe('container', function () {
     const notExec = await run(['/etc/passwd']);
     assert.equal(notExec.exit.exitCode, 126);
     assert.match(notExec.exit.error?.message ?? '', /permission denied/);
+  });
+
+  it('joins its cgroup: a 32 MiB memory limit OOM-kills a 100 MiB allocation and says so', async () => {
+    const r = await run(['sh', '-c', 'x=$(head -c 104857600 /dev/zero | tr "\\0" a); echo survived'], {}, (s) => {
+      s.linux = { ...s.linux, resources: { memory: { limit: 32 << 20, swap: 32 << 20 } } };
+    });
+    assert.ok(!r.out.includes('survived'));
+    assert.equal(r.exit.oomKilled, true);
+  });
+
+  it('limits pids so a fork storm fails inside and the host stays healthy', async () => {
+    let peak = -1;
+    const r = await run(['sh', '-c', 'for i in $(seq 1 40); do sleep 1 & done; echo after'], {}, (s) => {
+      s.linux = { ...s.linux, resources: { pids: { limit: 10 } } };
+    }, async (id) => {
+      peak = (await env.runtime.stats(id)).pids.limit ?? -1;
+    });
+    assert.match(r.err, /can't fork|Resource temporarily unavailable/, `stdout: ${r.out} stderr: ${r.err}`);
+    assert.equal(peak, 10);
+    assert.equal(fs.readFileSync('/proc/loadavg', 'utf8').split(' ').length, 5, 'the host still answers');
+  });
+
+  it('throttles a busy loop under a 0.2 CPU quota (counted in cpu.stat)', async () => {
+    let throttled = -1;
+    await run(['sh', '-c', 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'], {}, (s) => {
+      s.linux = { ...s.linux, resources: { cpu: { quota: 20000, period: 100000 } } };
+    }, async (id) => {
+      throttled = (await env.runtime.stats(id)).cpu.throttledPeriods;
+    });
+    assert.ok(throttled > 0, `throttled periods: ${throttled}`);
   });
 
   it('reports a failed init step by name', async () => {

@@ -12,6 +12,7 @@ import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
 import { STATE_FILES, type ShimConfig } from '../shim/config.js';
 import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
 import { shimAttach, shimRequest, type Attachment, type ExitRecord, type ShimState } from '../shim/protocol.js';
+import { createCgroupManager, detectCgroups, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
 import { specToPlan } from '../spec/plan.js';
 import type { OciSpec } from '../spec/types.js';
 import { compileSpecValidator, validateSpec } from '../spec/validate.js';
@@ -27,6 +28,11 @@ export interface RuntimeOptions {
   socketDir: string;
   /** The node binary that runs shims (default: this process's). */
   nodePath?: string;
+  /**
+   * cgroups: the cgroupfs root (e.g. /sys/fs/cgroup) and the parent for containers without
+   * `linux.cgroupsPath` (e.g. `tdock`). Absent: containers get no cgroup of their own.
+   */
+  cgroups?: { root: string; parent: string };
 }
 
 /** Options of {@link Runtime.create}. */
@@ -70,6 +76,8 @@ export interface ContainerRecord {
   pid: number;
   createdAt: string;
   logPath: string;
+  /** The cgroup path relative to the hierarchy roots, when the container has one. */
+  cgroupPath?: string;
   annotations?: Record<string, string>;
 }
 
@@ -85,8 +93,48 @@ export function socketName(id: string): string {
 /** Creates, runs and tears down containers. Holds no per-container state in memory: all of it is on disk or in shims. */
 export class Runtime {
   private readonly validator = compileSpecValidator();
+  private readonly cgroupSetup: CgroupSetup | undefined;
 
-  constructor(private readonly opts: RuntimeOptions) {}
+  constructor(private readonly opts: RuntimeOptions) {
+    this.cgroupSetup = opts.cgroups ? detectCgroups(opts.cgroups.root) : undefined;
+  }
+
+  /** The cgroup manager of a container, or undefined when it has none. */
+  cgroup(id: string): CgroupManager | undefined {
+    const rec = this.record(id);
+    return rec.cgroupPath !== undefined && this.cgroupSetup ? createCgroupManager(this.cgroupSetup, rec.cgroupPath) : undefined;
+  }
+
+  private needCgroup(id: string): CgroupManager {
+    const cg = this.cgroup(id);
+    if (!cg) throw new TdockError('not-implemented', `container ${id} has no cgroup (the runtime was started without cgroups)`);
+    return cg;
+  }
+
+  /** Freezes every process of the container. */
+  async pause(id: string): Promise<void> {
+    this.needCgroup(id).freeze();
+  }
+
+  /** Thaws a paused container. */
+  async resume(id: string): Promise<void> {
+    this.needCgroup(id).thaw();
+  }
+
+  /** Changes the container's resource limits. */
+  async update(id: string, resources: LinuxResources): Promise<void> {
+    this.needCgroup(id).update(resources);
+  }
+
+  /** Resource usage of the container's cgroup. */
+  async stats(id: string): Promise<CgroupStats> {
+    return this.needCgroup(id).stats();
+  }
+
+  /** Host pids of the container's processes. */
+  async ps(id: string): Promise<number[]> {
+    return this.needCgroup(id).pids();
+  }
 
   /** The container's state directory. */
   stateDir(id: string): string {
@@ -118,8 +166,28 @@ export class Runtime {
   private async createIn(id: string, dir: string, bundle: string, spec: OciSpec, opts: CreateOptions): Promise<OciState> {
     const merged = path.join(dir, STATE_FILES.rootfs);
     fs.mkdirSync(merged);
+    const cgroupPath = this.cgroupSetup && this.opts.cgroups
+      ? (spec.linux?.cgroupsPath ?? `${this.opts.cgroups.parent}/${id}`).replace(/^\/+/, '')
+      : undefined;
+    const cg = cgroupPath !== undefined && this.cgroupSetup ? createCgroupManager(this.cgroupSetup, cgroupPath) : undefined;
+    try {
+      cg?.create((spec.linux?.resources ?? {}) as LinuxResources);
+      return await this.spawnShim(id, dir, bundle, spec, opts, merged, cgroupPath, [...(cg?.procsFiles() ?? []), ...(opts.cgroupProcs ?? [])]);
+    } catch (err) {
+      try {
+        cg?.destroy();
+      } catch {
+        // the container's processes may still be exiting; delete retries
+      }
+      throw err;
+    }
+  }
+
+  private async spawnShim(
+    id: string, dir: string, bundle: string, spec: OciSpec, opts: CreateOptions, merged: string, cgroupPath: string | undefined, cgroupProcs: string[],
+  ): Promise<OciState> {
     const rootfs: RootfsMount = opts.rootfs ?? { type: 'bind', source: path.resolve(bundle, spec.root?.path ?? 'rootfs') };
-    const plan = specToPlan(spec, { rootfs, merged, cgroupProcs: opts.cgroupProcs ?? [] });
+    const plan = specToPlan(spec, { rootfs, merged, cgroupProcs });
     const pidNs = spec.linux?.namespaces?.find((n) => n.type === 'pid');
     const socketPath = path.join(this.opts.socketDir, socketName(id));
     if (socketPath.length > 107) throw new TdockError('invalid-argument', `socket path ${socketPath} is longer than 107 bytes`);
@@ -159,6 +227,7 @@ export class Runtime {
       if ('error' in created) throw shimError(created.error);
       const record: ContainerRecord = {
         id, bundle, socketPath, shimPid: child.pid, pid: Number(created.pid), createdAt: new Date().toISOString(), logPath,
+        ...(cgroupPath !== undefined ? { cgroupPath } : {}),
         ...(spec.annotations ? { annotations: spec.annotations } : {}),
       };
       writeFileAtomic(path.join(dir, STATE_FILES.state), JSON.stringify(record));
@@ -227,14 +296,24 @@ export class Runtime {
   /** Waits for the container's process to end; works after the caller restarted (live-restore). */
   async wait(id: string): Promise<ExitRecord> {
     const rec = this.record(id);
+    let exit: ExitRecord | undefined;
     try {
-      const { exit } = await shimRequest(rec.socketPath, { op: 'wait' });
-      if (exit) return exit;
+      exit = (await shimRequest(rec.socketPath, { op: 'wait' })).exit;
     } catch (err) {
       if ((err as TdockError).kind !== 'unavailable') throw err;
     }
-    const exit = this.exitRecord(id);
+    exit ??= this.exitRecord(id);
     if (!exit) throw new TdockError('unavailable', `container ${id}: the shim is gone and no exit was recorded`);
+    return this.withOom(id, exit);
+  }
+
+  private withOom(id: string, exit: ExitRecord): ExitRecord {
+    try {
+      const cg = this.cgroup(id);
+      if (cg?.exists() && cg.oomKillCount() > 0) return { ...exit, oomKilled: true };
+    } catch {
+      // no memory controller: no OOM information
+    }
     return exit;
   }
 
@@ -264,8 +343,24 @@ export class Runtime {
     }
     if (s) await shimRequest(rec.socketPath, { op: 'shutdown' }).catch(() => undefined);
     await waitGone(rec.shimPid, 2000);
+    await this.destroyCgroup(id);
     fs.rmSync(rec.socketPath, { force: true });
     fs.rmSync(this.stateDir(id), { recursive: true, force: true });
+  }
+
+  private async destroyCgroup(id: string): Promise<void> {
+    const cg = this.cgroup(id);
+    if (!cg) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (cg.pids().length > 0) cg.killAll('SIGKILL');
+        cg.destroy();
+        return;
+      } catch (err) {
+        if (attempt >= 50) throw err;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
   }
 
   /** create + start. */

@@ -24,6 +24,8 @@ export interface ExitRecord {
   /** Signal name when killed by a signal. */
   signal?: string;
   exitedAt: string;
+  /** Set by the runtime when the container's cgroup saw an OOM kill. */
+  oomKilled?: boolean;
   /** Set when the init failed before exec (step name and message). */
   error?: { step: string; message: string };
 }

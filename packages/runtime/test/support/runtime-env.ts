@@ -8,6 +8,8 @@ import { Runtime, defaultSpec, type DefaultSpecOptions, type RootfsMount } from 
 
 export interface RuntimeEnv {
   root: string;
+  /** The cgroup parent of this suite's containers (`tdock-test-<pid>`). */
+  cgroupParent: string;
   stateRoot: string;
   socketDir: string;
   runtime: Runtime;
@@ -23,9 +25,10 @@ export async function runtimeEnv(): Promise<RuntimeEnv> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tdock-rt-'));
   const socketDir = fs.mkdtempSync('/tmp/tdk-s');
   const stateRoot = path.join(root, 'state');
-  const runtime = new Runtime({ stateRoot, socketDir });
+  const cgroupParent = `tdock-test-${process.pid}`;
+  const runtime = new Runtime({ stateRoot, socketDir, cgroups: { root: CGROUP_ROOT, parent: cgroupParent } });
   return {
-    root, stateRoot, socketDir, runtime, busybox,
+    root, cgroupParent, stateRoot, socketDir, runtime, busybox,
     overlay(name) {
       const upper = path.join(root, 'ovl', name, 'upper');
       const work = path.join(root, 'ovl', name, 'work');
@@ -38,8 +41,16 @@ export async function runtimeEnv(): Promise<RuntimeEnv> {
       for (const s of await runtime.list().catch(() => [])) await runtime.delete(s.id, { force: true }).catch(() => undefined);
       fs.rmSync(root, { recursive: true, force: true });
       fs.rmSync(socketDir, { recursive: true, force: true });
+      for (const dir of cgroupDirs(cgroupParent)) fs.rmdirSync(dir);
     },
   };
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** The directories named `name` directly under each cgroup hierarchy. */
+export function cgroupDirs(name: string): string[] {
+  return fs.readdirSync(CGROUP_ROOT).map((h) => path.join(CGROUP_ROOT, h, name)).filter((d) => fs.existsSync(d));
 }
 
 /** Mount points and processes that mention `marker`: must be empty after a suite. */
