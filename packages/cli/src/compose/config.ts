@@ -1,29 +1,9 @@
+import { formatGoDuration } from '@tdock/core';
 import { stringify } from 'yaml';
 import type { NetworkConfig, Project, ServiceConfig, ServiceVolume, VolumeConfig } from './types.js';
 
 /** A plain JSON-able value whose object keys are in the order they must print. */
 export type Ordered = string | number | boolean | null | Ordered[] | { [key: string]: Ordered };
-
-/** Formats nanoseconds as Go's `time.Duration.String()` does (`1m30s`, `500ms`, `0s`). */
-export function formatGoDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const neg = ns < 0;
-  let n = Math.abs(ns);
-  if (n < 1e9) {
-    const [unit, div] = n < 1e3 ? ['ns', 1] : n < 1e6 ? ['µs', 1e3] : ['ms', 1e6];
-    return `${neg ? '-' : ''}${trimZeros((n / (div as number)).toFixed(9))}${unit as string}`;
-  }
-  const h = Math.floor(n / 3600e9);
-  n -= h * 3600e9;
-  const m = Math.floor(n / 60e9);
-  n -= m * 60e9;
-  const s = trimZeros((n / 1e9).toFixed(9));
-  return `${neg ? '-' : ''}${h > 0 ? `${h}h` : ''}${h > 0 || m > 0 ? `${m}m` : ''}${s}s`;
-}
-
-function trimZeros(s: string): string {
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-}
 
 /** Drops undefined, empty lists and empty maps (Go's `omitempty`), keeping key order. */
 function compact(entries: [string, Ordered | undefined][]): { [key: string]: Ordered } {

@@ -22,5 +22,5 @@ export { parseVolumeString, parseVolumeEntry, isBindSource } from './volumes.js'
 export { splitShellWords } from './shellwords.js';
 export { parseDuration, parseBytes } from './units.js';
 export { dependencyLevels, serviceDependencies, selectServices } from './graph.js';
-export { renderConfigYaml, projectToOrdered, serviceToOrdered, formatGoDuration, type Ordered } from './config.js';
+export { renderConfigYaml, projectToOrdered, serviceToOrdered, type Ordered } from './config.js';
 export * from './names.js';

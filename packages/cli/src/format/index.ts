@@ -1,0 +1,51 @@
+// docker-style output: Go templates for --format, tabwriter tables, human units, list writers.
+export * from './api-types.js';
+export { GoTemplate, GoStruct, renderTemplate, goJson, BASIC_FUNCS, HEADER_FUNCS, type TemplateFunc } from './template.js';
+export { parseTemplate, type ParsedTemplate } from './template-parse.js';
+export { goSprintf, goSprint, goSprintln, goValueString } from './printf.js';
+export { tabwrite, DOCKER_TABWRITER, type TabwriterOptions } from './tabwriter.js';
+export {
+  humanDuration,
+  timeAgo,
+  humanSize,
+  humanSizeWithPrecision,
+  bytesSize,
+  formatGoG,
+  truncateId,
+  ellipsis,
+  charWidth,
+  stringWidth,
+} from './units.js';
+export { goTimeString, parseRfc3339, UTC, type TimeZone } from './time.js';
+export {
+  ContainerContext,
+  displayablePorts,
+  goQuote,
+  upStatus,
+  exitedStatus,
+  CONTAINER_HEADERS,
+  DEFAULT_CONTAINER_TABLE_FORMAT,
+  type RowOptions,
+} from './containers.js';
+export { ImageContext, imageRows, IMAGE_HEADERS, DEFAULT_IMAGE_TABLE_FORMAT, DEFAULT_IMAGE_TABLE_FORMAT_WITH_DIGEST, type ImageRowOptions } from './images.js';
+export {
+  VolumeContext,
+  NetworkContext,
+  naturalLess,
+  sortByNameNatural,
+  VOLUME_HEADERS,
+  NETWORK_HEADERS,
+  DEFAULT_VOLUME_TABLE_FORMAT,
+  DEFAULT_NETWORK_TABLE_FORMAT,
+} from './resources.js';
+export {
+  renderRows,
+  headerContext,
+  isTableFormat,
+  formatUsesField,
+  formatContainers,
+  formatImages,
+  formatVolumes,
+  formatNetworks,
+  type ListFormatOptions,
+} from './writer.js';
