@@ -5,7 +5,7 @@ import {
 import { RegistryError } from './errors.js';
 import { Limiter } from './limit.js';
 import { hostPlatform, parsePlatform, type PlatformSpec } from './platform.js';
-import { fetchManifest, getImageFrom, openBlob, type FetchedManifest, type PullContext } from './pull.js';
+import { fetchManifest, getImageFrom, headManifest, openBlob, type FetchedManifest, type PullContext } from './pull.js';
 import {
   blobExists, listTags, mountBlob, pushBlob, putManifest, uploadBlob, type BlobPushResult, type BlobSource, type UploadOptions,
 } from './push.js';
@@ -90,6 +90,12 @@ export class RegistryClient {
   async getManifest(reference: Reference | string, options: CallOptions = {}): Promise<FetchedManifest> {
     const ref = toRef(reference);
     return this.fromEndpoints(ref, (ep) => fetchManifest(this.ctx, ep, ref, ref.digest ?? ref.tag ?? 'latest', undefined, options.signal), options.signal);
+  }
+
+  /** The descriptor (digest, media type, size) a reference points at, with a HEAD request when possible. */
+  async resolve(reference: Reference | string, options: CallOptions = {}): Promise<Descriptor> {
+    const ref = toRef(reference);
+    return this.fromEndpoints(ref, (ep) => headManifest(this.ctx, ep, ref, options.signal), options.signal);
   }
 
   /** Opens a blob of `repository` as a verified stream (see `Layer.open`). */

@@ -96,6 +96,29 @@ export async function fetchManifest(
 }
 
 /**
+ * The descriptor of the manifest or index a reference names, from a HEAD request (no body
+ * transferred) when the registry sends Docker-Content-Digest, else from a verified GET.
+ */
+export async function headManifest(ctx: PullContext, ep: Endpoint, ref: Reference, signal?: AbortSignal): Promise<Descriptor> {
+  const selector = ref.digest ?? ref.tag ?? 'latest';
+  const what = `manifest for ${referenceString(ref)}`;
+  const res = await ctx.session.expect(ep, {
+    method: 'HEAD', path: `${ref.path}/manifests/${selector}`, headers: { accept: MANIFEST_ACCEPT }, scopes: [pullScope(ref)], signal,
+  }, [200], what, 'MANIFEST_UNKNOWN');
+  await res.body.dump();
+  const digest = res.headers['docker-content-digest'];
+  const type = res.headers['content-type'];
+  const mediaType = (Array.isArray(type) ? type[0] : type)?.split(';')[0]?.trim();
+  const size = Number(res.headers['content-length']);
+  if (typeof digest === 'string' && (ref.digest === undefined || digest === ref.digest) && mediaType && Number.isSafeInteger(size)
+    && (isManifestMediaType(mediaType) || isIndexMediaType(mediaType))) {
+    return { mediaType, digest, size };
+  }
+  const fetched = await fetchManifest(ctx, ep, ref, selector, undefined, signal);
+  return { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.size };
+}
+
+/**
  * Opens a blob as a verified stream. The download starts when the stream is first read and takes
  * a slot of the limiter until it ends. A connection cut mid-blob is resumed with `Range` from the
  * byte where it stopped (a server that ignores Range is read from the start, skipping what we

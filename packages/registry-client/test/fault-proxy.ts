@@ -8,7 +8,8 @@ export interface Fault {
   match: RegExp;
   /** Also require (or forbid, with `false`) a Range header in the request. */
   range?: boolean;
-  kind: 'cut' | 'flip' | 'status';
+  /** reset: close the connection without answering. */
+  kind: 'cut' | 'flip' | 'status' | 'reset';
   /** cut: body bytes let through before the cut; flip: body offset of the flipped byte. */
   at?: number;
   /** status: the raw status line and headers, e.g. `503 Service Unavailable` */
@@ -56,6 +57,10 @@ export async function startFaultProxy(upstreamHost: string): Promise<FaultProxy>
         const fault = faults.find((f) => f.times > 0 && f.match.test(line) && (f.range === undefined || f.range === hasRange));
         if (fault) {
           fault.times--;
+          if (fault.kind === 'reset') {
+            close();
+            return;
+          }
           if (fault.kind === 'status') {
             const headers = { 'content-length': String(Buffer.byteLength(fault.body ?? '')), connection: 'close', ...fault.headers };
             client.end(`HTTP/1.1 ${fault.status}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${fault.body ?? ''}`);

@@ -93,6 +93,29 @@ describe('registry-client faults (TCP proxy in front of the real registry)', fun
         && e.message.endsWith('toomanyrequests: slow down'));
   });
 
+  it('retries a request whose connection is closed before any answer', async () => {
+    proxy.faults.push({ match: /^GET \/v2\/faulty\/app\/manifests\/v1/, kind: 'reset', times: 2 });
+    const image = await client.getImage(`${proxy.host}/faulty/app:v1`);
+    assert.equal(image.manifestDigest, im.manifest.digest);
+    assert.equal(proxy.requests.filter((l) => l.startsWith('GET /v2/faulty/app/manifests/v1')).length, 3);
+  });
+
+  it('stops a running download when the signal aborts', async () => {
+    const image = await client.getImage(`${proxy.host}/faulty/app:v1`);
+    const controller = new AbortController();
+    const stream = await image.layers[0]!.open({ signal: controller.signal });
+    let received = 0;
+    await assert.rejects(new Promise<void>((resolve, reject) => {
+      stream.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 0) controller.abort();
+      });
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    }), (e: unknown) => (e as Error).name === 'AbortError');
+    assert.ok(received < big.size);
+  });
+
   it('aborts a download with the AbortSignal', async () => {
     const image = await client.getImage(`${proxy.host}/faulty/app:v1`);
     const controller = new AbortController();

@@ -65,6 +65,14 @@ describe('registry-client pull (real registry)', function () {
         && e.message === 'no matching manifest for linux/s390x in the manifest list entries');
   });
 
+  it('resolves a reference to its descriptor with HEAD', async () => {
+    assert.deepEqual(await client.resolve(`${registry.host}/single:oci`),
+      { mediaType: single.manifest.mediaType, digest: single.manifest.digest, size: single.manifest.size });
+    const index = await client.resolve(`${registry.host}/multi/arch:v1`);
+    assert.equal(index.mediaType, 'application/vnd.oci.image.index.v1+json');
+    await assert.rejects(client.resolve(`${registry.host}/single:nope`), { code: 'MANIFEST_UNKNOWN' });
+  });
+
   it('pulls by digest, and by tag plus digest', async () => {
     const image = await client.getImage(`${registry.host}/single@${single.manifest.digest}`);
     assert.equal(image.manifestDigest, single.manifest.digest);
