@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { httpRequest, startRegistry, type RegistryHandle } from '../src/index.js';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { fixtures, httpRequest, MT_DOCKER_MANIFEST, startRegistry, type RegistryHandle } from '../src/index.js';
 
 describe('testkit registry', function () {
   this.timeout(60_000);
@@ -18,6 +20,35 @@ describe('testkit registry', function () {
     await reg.stop();
     reg = undefined;
     assert.equal(existsSync(dir), false);
+  });
+
+  it('each registry has a private copy of the fixtures: changes do not reach the cache', async () => {
+    const f = await fixtures();
+    reg = await startRegistry();
+    const digest = f.busybox.manifestDigest;
+    const del = await httpRequest(`${reg.url}/v2/kit/busybox/manifests/${digest}`, { method: 'DELETE' });
+    assert.equal(del.status, 202);
+    assert.equal((await httpRequest(`${reg.url}/v2/kit/busybox/manifests/latest`)).status, 404);
+    const blob = Buffer.from(`private blob ${Date.now()}`);
+    const dg = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    const start = await httpRequest(`${reg.url}/v2/kit/busybox/blobs/uploads/`, { method: 'POST' });
+    assert.equal(start.status, 202);
+    const loc = new URL(String(start.headers.location), reg.url);
+    loc.searchParams.set('digest', dg);
+    const put = await httpRequest(loc.toString(), { method: 'PUT', body: blob, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(put.status, 201);
+    await reg.stop();
+    reg = await startRegistry();
+    const again = await httpRequest(`${reg.url}/v2/kit/busybox/manifests/latest`, { headers: { accept: MT_DOCKER_MANIFEST } });
+    assert.equal(again.status, 200);
+    assert.equal((await httpRequest(`${reg.url}/v2/kit/busybox/blobs/${dg}`, { method: 'HEAD' })).status, 404);
+    assert.equal(existsSync(join(f.registryStorage, 'docker/registry/v2/blobs/sha256', dg.slice(7, 9), dg.slice(7))), false);
+  });
+
+  it('empty: true starts without fixtures', async () => {
+    reg = await startRegistry({ empty: true });
+    const res = await httpRequest(`${reg.url}/v2/_catalog`);
+    assert.deepEqual(JSON.parse(res.body.toString()), { repositories: [] });
   });
 
   it('basic auth refuses no/wrong credentials and accepts the right ones', async () => {
