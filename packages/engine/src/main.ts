@@ -1,10 +1,18 @@
-import { TDOCK_VERSION } from '@tdock/core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { TDOCK_VERSION, TdockError } from '@tdock/core';
+import { buildApp } from './api/app.js';
+import { hostSystemService, systemOnlyServices } from './api/host-system.js';
+import { listenOn, parseHost, type HostAddress, type TlsFiles } from './api/serve.js';
 
 /** Where the daemon writes and what it reads; injected so tests can run it in-process. */
 export interface DaemonIo {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Resolves when the daemon should stop (default: SIGTERM or SIGINT). */
+  stopSignal?: Promise<string>;
 }
 
 const USAGE = `
@@ -16,11 +24,151 @@ Options:
       --config-file string   Daemon configuration file (default "/etc/tdock/daemon.json")
       --data-root string     Root directory of persistent tdock state (default "/var/lib/tdock")
   -H, --host list            Daemon socket(s) to connect to (default unix:///var/run/tdock.sock)
+      --insecure-tcp         Allow tcp:// hosts without TLS (anyone who can connect is root)
   -l, --log-level string     Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -p, --pidfile string       Path to use for daemon PID file (default "/var/run/tdockd.pid")
+      --tlscacert string     Trust certs signed only by this CA
+      --tlscert string       Path to TLS certificate file
+      --tlskey string        Path to TLS key file
+      --tlsverify            Use TLS and verify the remote
   -v, --version              Print version information and quit
   -h, --help                 Print usage
 `;
+
+/** The daemon's settings after flags and the config file are merged (flags win). */
+export interface DaemonConfig {
+  hosts: string[];
+  dataRoot: string;
+  pidfile: string;
+  logLevel: string;
+  configFile: string;
+  tlsverify: boolean;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
+  insecureTcp: boolean;
+}
+
+const VALUE_FLAGS: Record<string, keyof DaemonConfig> = {
+  '-H': 'hosts', '--host': 'hosts', '--data-root': 'dataRoot', '-p': 'pidfile', '--pidfile': 'pidfile',
+  '-l': 'logLevel', '--log-level': 'logLevel', '--config-file': 'configFile',
+  '--tlscacert': 'tlscacert', '--tlscert': 'tlscert', '--tlskey': 'tlskey',
+};
+const BOOL_FLAGS: Record<string, keyof DaemonConfig> = { '--tlsverify': 'tlsverify', '--insecure-tcp': 'insecureTcp' };
+/** daemon.json keys (dockerd's names) → settings. */
+const FILE_KEYS: Record<string, keyof DaemonConfig> = {
+  hosts: 'hosts', 'data-root': 'dataRoot', pidfile: 'pidfile', 'log-level': 'logLevel', tlsverify: 'tlsverify',
+  tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey', 'insecure-tcp': 'insecureTcp',
+};
+
+/** Parses tdockd's flags (`--flag value`, `--flag=value`, repeatable `-H`) over the config file's settings. */
+export function parseDaemonArgs(argv: string[], readFile: (p: string) => string | undefined = readOptional): DaemonConfig {
+  const flags: Partial<Record<keyof DaemonConfig, unknown>> = {};
+  const hosts: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let inline: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    if (BOOL_FLAGS[arg]) {
+      flags[BOOL_FLAGS[arg]] = inline === undefined ? true : !['false', '0'].includes(inline);
+      continue;
+    }
+    const key = VALUE_FLAGS[arg];
+    if (!key) throw new TdockError('invalid-argument', `unknown flag: ${arg}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new TdockError('invalid-argument', `flag needs an argument: ${arg}`);
+    if (key === 'hosts') hosts.push(value);
+    else flags[key] = value;
+  }
+  if (hosts.length) flags.hosts = hosts;
+  const configFile = (flags.configFile as string | undefined) ?? '/etc/tdock/daemon.json';
+  const text = readFile(configFile);
+  if (text === undefined && flags.configFile !== undefined) throw new TdockError('invalid-argument', `unable to configure the daemon: open ${configFile}: no such file or directory`);
+  const fromFile: Partial<Record<keyof DaemonConfig, unknown>> = {};
+  if (text !== undefined && text.trim() !== '') {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      throw new TdockError('invalid-argument', `unable to configure the daemon with file ${configFile}: ${(err as Error).message}`);
+    }
+    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+      const key = FILE_KEYS[k];
+      if (key && flags[key] !== undefined) throw new TdockError('invalid-argument', `unable to configure the daemon: the following directives are specified both as a flag and in the configuration file: ${k}`);
+      if (key) fromFile[key] = v;
+    }
+  }
+  const pick = <T>(k: keyof DaemonConfig, d: T): T => (flags[k] ?? fromFile[k] ?? d) as T;
+  const opt = (k: keyof DaemonConfig): Record<string, string> => {
+    const v = pick<string | undefined>(k, undefined);
+    return v === undefined ? {} : { [k]: v };
+  };
+  return {
+    hosts: pick<string[]>('hosts', ['unix:///var/run/tdock.sock']),
+    dataRoot: path.resolve(pick('dataRoot', '/var/lib/tdock')),
+    pidfile: pick('pidfile', '/var/run/tdockd.pid'),
+    logLevel: pick('logLevel', 'info'),
+    configFile,
+    tlsverify: pick('tlsverify', false),
+    insecureTcp: pick('insecureTcp', false),
+    ...opt('tlscacert'),
+    ...opt('tlscert'),
+    ...opt('tlskey'),
+  };
+}
+
+function readOptional(p: string): string | undefined {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function tlsFor(cfg: DaemonConfig, hosts: HostAddress[], warn: (m: string) => void): TlsFiles | undefined {
+  if (!hosts.some((h) => h.kind === 'tcp')) return undefined;
+  if (cfg.tlscert && cfg.tlskey && (!cfg.tlsverify || cfg.tlscacert)) {
+    return { verify: cfg.tlsverify, cert: cfg.tlscert, key: cfg.tlskey, ...(cfg.tlscacert ? { ca: cfg.tlscacert } : {}) };
+  }
+  if (!cfg.insecureTcp) throw new TdockError('invalid-argument', 'tcp:// hosts need --tlsverify --tlscacert --tlscert --tlskey (or --insecure-tcp to accept the risk)');
+  warn('WARNING: API is accessible on tcp WITHOUT TLS: anyone who can reach it has root on this host (--insecure-tcp)');
+  return undefined;
+}
+
+/** Writes the pid file; an existing one naming a live process is an error. */
+function writePidfile(file: string): void {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    if (pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        throw new TdockError('conflict', `pid file found, ensure tdockd is not running or delete ${file}`);
+      } catch (err) {
+        if (err instanceof TdockError) throw err;
+      }
+    }
+  } catch (err) {
+    if (err instanceof TdockError) throw err;
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${process.pid}`);
+}
+
+function defaultStop(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string): void => {
+      process.removeListener('SIGTERM', on);
+      process.removeListener('SIGINT', on);
+      resolve(sig);
+    };
+    process.once('SIGTERM', on);
+    process.once('SIGINT', on);
+  });
+}
 
 /** Runs the daemon with argv (without node and script); resolves with the exit code. */
 export async function main(argv: string[], io: DaemonIo): Promise<number> {
@@ -32,6 +180,33 @@ export async function main(argv: string[], io: DaemonIo): Promise<number> {
     io.stdout.write(`tdockd version ${TDOCK_VERSION}, build unknown\n`);
     return 0;
   }
-  io.stderr.write('tdockd: the daemon is not built yet\n');
-  return 1;
+  let cfg: DaemonConfig;
+  try {
+    cfg = parseDaemonArgs(argv);
+  } catch (err) {
+    io.stderr.write(`tdockd: ${(err as Error).message}\nSee 'tdockd --help'.\n`);
+    return 125;
+  }
+  const log = pino({ level: cfg.logLevel, base: { pid: process.pid } }, io.stderr as NodeJS.WritableStream & pino.DestinationStream);
+  try {
+    const hosts = cfg.hosts.map(parseHost);
+    const tls = tlsFor(cfg, hosts, (m) => log.warn(m));
+    fs.mkdirSync(cfg.dataRoot, { recursive: true, mode: 0o711 });
+    writePidfile(cfg.pidfile);
+    // Until the stores and runtime are wired, only the system endpoints answer; the rest say 501.
+    const services = systemOnlyServices(hostSystemService({ dataRoot: cfg.dataRoot }));
+    const app = buildApp(services, { logger: log });
+    const listeners = await listenOn(app, hosts, tls);
+    log.info({ hosts: cfg.hosts, dataRoot: cfg.dataRoot }, 'API listen');
+    const sig = await (io.stopSignal ?? defaultStop());
+    log.info({ signal: sig }, 'shutting down; containers keep running');
+    await listeners.close(2000);
+    fs.rmSync(cfg.pidfile, { force: true });
+    return 0;
+  } catch (err) {
+    if (readOptional(cfg.pidfile)?.trim() === String(process.pid)) fs.rmSync(cfg.pidfile, { force: true });
+    log.error({ err }, 'failed to start daemon');
+    io.stderr.write(`tdockd: failed to start daemon: ${(err as Error).message}\n`);
+    return 1;
+  }
 }

@@ -29,7 +29,7 @@ type VersionedRequest = IncomingMessage & { [kVersion]?: string };
 export interface BuildAppOptions {
   /** Reported in `Server:` and `/version` (default: the product version). */
   serverVersion?: string;
-  /** A pino logger, or false for none (default). */
+  /** A pino logger for 500s (Fastify's own request logging stays off), or false for none (default). */
   logger?: FastifyBaseLogger | false;
   /** Node's `maxHeaderSize` for the server (dockerode repeats the create body in the query). Default 1 MiB. */
   maxHeaderSize?: number;
@@ -55,7 +55,7 @@ export function buildApp(services: Services, opts: BuildAppOptions = {}): Fastif
   const serverVersion = opts.serverVersion ?? TDOCK_VERSION;
   const hijack = createHijackRouter(services, serverVersion);
   const app = Fastify({
-    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    logger: false,
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     routerOptions: { maxParamLength: 65536 },
     return503OnClosing: false,
@@ -120,9 +120,10 @@ export function buildApp(services: Services, opts: BuildAppOptions = {}): Fastif
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).type('application/json').send(errorBody('page not found'));
   });
+  const log = opts.logger || undefined;
   app.setErrorHandler((err, request, reply) => {
     const { status, message } = toHttpError(err);
-    if (status >= 500) request.log.error({ err }, 'request failed');
+    if (status === 500) log?.error({ err, method: request.method, url: request.url }, 'request failed');
     if (status === 304) {
       reply.code(304).send();
       return;

@@ -7,11 +7,14 @@ export function rfc3339Nano(ms: number): string {
   return new Date(ms).toISOString().replace(/\.?0+Z$/, 'Z');
 }
 
-/** `GET /version` (api-surface §1.20); docker-py reads `ApiVersion`. */
+const GO_ARCH: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64', armv7l: 'arm', i686: '386', i386: '386', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** `GET /version` (api-surface §1.20); docker-py reads `ApiVersion`. `Arch` is Go's name (amd64), `/info` keeps uname's. */
 export function renderVersion(f: SystemFacts, serverVersion: string): JsonObject {
+  const arch = GO_ARCH[f.architecture] ?? f.architecture;
   const details = {
     ApiVersion: API_VERSION,
-    Arch: f.architecture,
+    Arch: arch,
     BuildTime: f.buildTime,
     Experimental: 'false',
     GitCommit: f.gitCommit,
@@ -29,7 +32,7 @@ export function renderVersion(f: SystemFacts, serverVersion: string): JsonObject
     GitCommit: f.gitCommit,
     GoVersion: `node${process.versions.node}`,
     Os: 'linux',
-    Arch: f.architecture,
+    Arch: arch,
     KernelVersion: f.kernelVersion,
     BuildTime: f.buildTime,
   };
