@@ -25,14 +25,19 @@ describe('registry-client basic auth and TLS (real registry)', function () {
     });
     after(async () => registry?.stop());
 
-    it('pulls and pushes with credentials from a provider', async () => {
-      const client = new RegistryClient({ platform: amd64, credentials: staticCredentials({ [registry.host]: { username: registry.username!, password: registry.password! } }) });
+    it('pulls and pushes with credentials from a provider, with no credentials in the log', async () => {
+      const logged: string[] = [];
+      const logger = { debug: (obj: object, msg?: string) => logged.push(JSON.stringify(obj) + (msg ?? '')) };
+      const client = new RegistryClient({ platform: amd64, logger, credentials: staticCredentials({ [registry.host]: { username: registry.username!, password: registry.password! } }) });
       try {
         const image = await client.getImage(`${registry.host}/private/app:v1`);
         assert.equal(image.manifestDigest, im.manifest.digest);
         assert.equal((await drain(image.layers[0]!)).digest, im.layers[0]?.digest);
         const pushed = await client.pushImage(image, `${registry.host}/private/copy:v1`);
         assert.deepEqual(Object.values(pushed.blobs), ['mounted', 'mounted']);
+        const basic = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
+        assert.ok(logged.length > 5);
+        assert.ok(logged.every((l) => !l.includes(registry.password!) && !l.includes(basic) && !l.includes('_state')), logged.join('\n'));
       } finally {
         await client.close();
       }

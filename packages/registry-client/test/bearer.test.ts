@@ -56,6 +56,19 @@ describe('registry-client bearer token flow (loopback token service in front of 
     }
   });
 
+  it('follows blob redirects to another host without the Authorization header', async () => {
+    tokens.redirectBlobs = true;
+    const client = new RegistryClient({ platform: amd64 });
+    try {
+      const image = await client.getImage(`${tokens.host}/public/app:v1`);
+      assert.equal((await drain(image.layers[0]!)).digest, pub.layers[0]?.digest);
+      assert.equal(tokens.storageRequests, 2, 'config and layer came from the storage host');
+      assert.deepEqual(tokens.storageAuthorizations, []);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('gives UNAUTHORIZED when the token endpoint refuses the credentials', async () => {
     const client = new RegistryClient({ platform: amd64, credentials: staticCredentials({ [tokens.host]: { username: tokens.username, password: 'wrong-secret-xyz' } }) });
     try {

@@ -72,6 +72,24 @@ describe('registry-client faults (TCP proxy in front of the real registry)', fun
       (e: unknown) => e instanceof RegistryError && (e.code === 'DIGEST_MISMATCH' || e.code === 'MANIFEST_INVALID'));
   });
 
+  it('refuses a schema1 manifest clearly', async () => {
+    const body = JSON.stringify({ schemaVersion: 1, name: 'faulty/app', tag: 'old', architecture: 'amd64', fsLayers: [], history: [] });
+    proxy.faults.push({
+      match: /^GET \/v2\/faulty\/app\/manifests\/old/, kind: 'status', status: '200 OK', body, times: 1,
+      headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v1+prettyjws' },
+    });
+    await assert.rejects(client.getImage(`${proxy.host}/faulty/app:old`), (e: unknown) => e instanceof RegistryError
+      && e.code === 'UNSUPPORTED_MANIFEST' && e.kind === 'not-implemented' && /schema 1 is not supported/.test(e.message));
+  });
+
+  it('rejects a manifest that does not match Docker-Content-Digest', async () => {
+    proxy.faults.push({
+      match: /^GET \/v2\/faulty\/app\/manifests\/v1/, kind: 'status', status: '200 OK', body: im.manifest.data.toString(), times: 1,
+      headers: { 'content-type': im.manifest.mediaType, 'docker-content-digest': `sha256:${'2'.repeat(64)}` },
+    });
+    await assert.rejects(client.getImage(`${proxy.host}/faulty/app:v1`), { code: 'DIGEST_MISMATCH' });
+  });
+
   it('retries a 503 and then succeeds', async () => {
     proxy.faults.push({ match: /^GET \/v2\/faulty\/app\/manifests\/v1/, kind: 'status', status: '503 Service Unavailable', times: 1 });
     const image = await client.getImage(`${proxy.host}/faulty/app:v1`);

@@ -14,6 +14,12 @@ export interface TokenServer {
   password: string;
   /** Token requests received, as `scope` lists. */
   tokenRequests: Array<{ scopes: string[]; account?: string }>;
+  /** When set, blob GETs are redirected (307) to a second loopback "storage" server. */
+  redirectBlobs: boolean;
+  /** Authorization headers the storage server received (must stay empty: auth is dropped across hosts). */
+  storageAuthorizations: string[];
+  /** Requests served by the storage server. */
+  storageRequests: number;
   /** Invalidates every token issued so far (the next use gets a 401). */
   revokeAll(): void;
   stop(): Promise<void>;
@@ -77,9 +83,17 @@ export async function startTokenServer(upstreamHost: string): Promise<TokenServe
       }).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required', detail: null }] }));
       return;
     }
+    if (state.redirectBlobs && req.method === 'GET' && /\/blobs\/sha256:/.test(url.pathname)) {
+      res.writeHead(307, { location: `http://${storageHost}/storage${url.pathname}`, 'content-length': '0' }).end();
+      return;
+    }
+    proxy(req, res, req.url ?? '/');
+  }
+
+  function proxy(req: IncomingMessage, res: ServerResponse, path: string): void {
     const headers = { ...req.headers };
     delete headers.authorization;
-    const up = request({ host: upstreamHost.split(':')[0], port: Number(upstreamHost.split(':')[1]), method: req.method, path: req.url, headers }, (ures) => {
+    const up = request({ host: upstreamHost.split(':')[0], port: Number(upstreamHost.split(':')[1]), method: req.method, path, headers }, (ures) => {
       res.writeHead(ures.statusCode ?? 502, ures.headers);
       ures.pipe(res);
     });
@@ -92,15 +106,28 @@ export async function startTokenServer(upstreamHost: string): Promise<TokenServe
     if (url.pathname === '/token') issue(req, res, url);
     else gate(req, res, url);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  self = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return {
-    host: self, username, password, tokenRequests,
+  // Blob storage on another port (another host, as S3 would be): serves what it is redirected to.
+  const storage: Server = createServer((req, res) => {
+    state.storageRequests++;
+    if (req.headers.authorization) state.storageAuthorizations.push(req.headers.authorization);
+    proxy(req, res, (req.url ?? '/').replace(/^\/storage/, ''));
+  });
+  const listen = async (s: Server): Promise<string> => {
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const address = s.address();
+    return `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  };
+  self = await listen(server);
+  const storageHost = await listen(storage);
+  const state: TokenServer = {
+    host: self, username, password, tokenRequests, redirectBlobs: false, storageAuthorizations: [], storageRequests: 0,
     revokeAll: () => tokens.clear(),
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of [server, storage]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
     },
   };
+  return state;
 }
