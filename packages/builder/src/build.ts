@@ -10,7 +10,7 @@ import { BuildArgs, type BuildArgOptions } from './build-args.js';
 import { type CacheKey, type CacheKeyParts, type HashFunction, explainCacheMiss, fromCacheKey, sha256Hash, stepCacheKey } from './cache-key.js';
 import { beginStage, dispatchInstruction, type StageState, type StepPlan } from './dispatch.js';
 import { copyComment, createdBy, nopCmdString } from './history.js';
-import { type Dockerfile, type Instruction, parseDockerfileStages, parseInstruction } from './instructions.js';
+import { type Dockerfile, type Instruction, labelOptionInstructions, parseDockerfileStages, parseInstruction } from './instructions.js';
 import { ShellLex } from './lexer.js';
 import { parseDockerfile } from './parser.js';
 import { type StageGraph, buildStageGraph, metaArgsScope, resolveFromRef } from './stage-graph.js';
@@ -115,7 +115,8 @@ class BuildRun {
     this.hash = opts.hash ?? sha256Hash;
     this.now = opts.now ?? (() => new Date());
     this.signal = opts.signal ?? new AbortController().signal;
-    this.total = graph.needed.reduce((n, i) => n + 1 + df.stages[i].instructions.length, 0) + df.metaArgs.length;
+    this.total = graph.needed.reduce((n, i) => n + 1 + df.stages[i].instructions.length, 0) + df.metaArgs.length +
+      Object.keys(opts.labels ?? {}).length;
   }
 
   async all(): Promise<Map<number, StageResult>> {
@@ -169,12 +170,13 @@ class BuildRun {
         await w.step(inst);
       }
     }
-    for (const inst of stage.instructions) {
+    const extra = i === this.graph.target && this.opts.labels ? labelOptionInstructions(this.opts.labels) : [];
+    for (const inst of [...stage.instructions, ...extra]) {
       this.emit({ type: 'step', stage: i, step: ++this.stepNo, total: this.total, text: inst.code });
       await w.step(inst);
     }
     this.meta.mergeReferenced(args);
-    const result = w.finish(this.opts.labels && i === this.graph.target ? this.opts.labels : undefined);
+    const result = w.finish();
     this.done.set(i, result);
     return result;
   }
@@ -288,9 +290,8 @@ class StageWalk {
     }
   }
 
-  finish(labels?: Record<string, string>): StageResult {
+  finish(): StageResult {
     const config: ContainerConfig = structuredClone(this.state.config);
-    if (labels && Object.keys(labels).length > 0) config.Labels = { ...(config.Labels ?? {}), ...labels };
     const image: ImageConfig = {
       architecture: this.image.architecture, os: this.image.os, ...(this.image.variant ? { variant: this.image.variant } : {}),
       ...(this.state.maintainer ? { author: this.state.maintainer } : {}),

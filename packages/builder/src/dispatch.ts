@@ -156,8 +156,8 @@ export function dispatchInstruction(state: StageState, inst: Instruction): StepP
       const labels = { ...(c.Labels ?? {}) };
       const parts: string[] = [];
       for (const kv of inst.labels) {
-        const key = x(kv.key);
-        const value = x(kv.value);
+        const key = inst.noExpand ? kv.key : x(kv.key);
+        const value = inst.noExpand ? kv.value : x(kv.value);
         labels[key] = value;
         parts.push(`${key}=${value}`);
       }

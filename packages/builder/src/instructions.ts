@@ -43,7 +43,7 @@ export interface CommandLine {
 
 export type Instruction =
   | (Base & { kind: 'env'; env: KeyValue[] })
-  | (Base & { kind: 'label'; labels: KeyValue[] })
+  | (Base & { kind: 'label'; labels: KeyValue[]; /** Set for `--label` options: values are not expanded. */ noExpand?: boolean })
   | (Base & { kind: 'maintainer'; maintainer: string })
   | (Base & SourcesAndDest & { kind: 'add'; chown: string; chmod: string; link: boolean; checksum: string; keepGitDir?: boolean; unpack?: boolean; excludes: string[] })
   | (Base & SourcesAndDest & { kind: 'copy'; from: string; chown: string; chmod: string; link: boolean; parents: boolean; excludes: string[] })
@@ -309,6 +309,14 @@ export function parseInstruction(node: AstNode): Instruction | FromInstruction {
     }
   }
   throw new Error(withSuggestion(`unknown instruction: ${node.value}`, node.value, COMMANDS, false));
+}
+
+/** The LABEL docker appends to the last stage for each `--label` option (sorted by key, not expanded). */
+export function labelOptionInstructions(labels: Readonly<Record<string, string>>): Instruction[] {
+  return Object.keys(labels).sort().map((key) => ({
+    kind: 'label', name: 'label', code: `LABEL ${key}=${labels[key]}`, startLine: 0, endLine: 0,
+    labels: [{ key, value: labels[key], noDelim: false }], noExpand: true,
+  }));
 }
 
 /** Turns a parsed AST into stages. Throws {@link DockerfileParseError} with docker's `dockerfile parse error on line N:`. */

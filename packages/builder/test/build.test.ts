@@ -139,6 +139,7 @@ describe('builder/build: orchestrating a multi-stage build', () => {
     });
     assert.deepEqual(r.warnings, ['[Warning] One or more build-args [NOPE] were not consumed']);
     assert.deepEqual(r.config.config?.Labels, { 'com.x': 'y' });
+    assert.equal(r.config.history?.at(-1)?.created_by, '/bin/sh -c #(nop)  LABEL com.x=y');
     assert.deepEqual([r.config.os, r.config.architecture, r.config.variant], ['linux', 'arm64', 'v8']);
     assert.equal(b.runs.length, 0);
     await assert.rejects(runBuild({ dockerfile: 'FROM scratch\n', backend: b, target: 'x' }), /target stage "x" could not be found/);
