@@ -171,8 +171,9 @@ function field(s: State, recv: unknown, name: string, args: unknown[], src: stri
       return fail(`error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+  if (v === undefined && isStruct) return fail(`can't evaluate field ${name} in type ${typeNameOf(recv)}`);
   if (args.length > 0) return fail(`${name} has arguments but cannot be invoked as function`);
-  if (v === undefined) return isStruct ? fail(`can't evaluate field ${name} in type ${typeNameOf(recv)}`) : NO_VALUE;
+  if (v === undefined) return NO_VALUE;
   return v;
 }
 
