@@ -138,6 +138,30 @@ export class ContentStore {
     }
   }
 
+  /**
+   * Move a file (on the same filesystem) into the store as a blob: hashed, checked against
+   * `expectedDigest` when given, fsynced and renamed. Returns the blob.
+   */
+  async importFile(path: string, expectedDigest?: string): Promise<BlobInfo> {
+    const hash = createHash('sha256');
+    const size = await rehash(path, hash);
+    const digest = `sha256:${hash.digest('hex')}`;
+    if (expectedDigest !== undefined && digest !== expectedDigest) {
+      throw new TdockError('invalid-argument', `digest mismatch: expected ${expectedDigest}, got ${digest}`);
+    }
+    if (!(await this.has(digest))) {
+      const fh = await open(path, 'r');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(path, this.blobPath(digest));
+      await fsyncDir(join(this.root, 'blobs', 'sha256'));
+    }
+    return { digest, size };
+  }
+
   /** Keys of every ingest in progress or left by a crash. */
   async ingests(): Promise<string[]> {
     return readdir(join(this.root, 'ingest')).catch(() => [] as string[]);

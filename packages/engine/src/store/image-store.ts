@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Image, ImageConfig } from '@tdock/core';
 import { notFound, parseNormalizedNamed, referenceString, tagNameOnly } from '@tdock/core';
@@ -8,6 +9,8 @@ import { ImageMetadataStore, type ImageRecord } from './image-metadata.js';
 import { pullImage, type PullOptions, type PullResult } from './pull.js';
 import { SnapshotStore, type Mount } from './snapshots.js';
 import { imageHistory, inspectImage, listImages, type HistoryEntry, type ImageFilters, type ImageInspect, type ImageSummary } from './image-views.js';
+import { loadArchive, saveImages, type LoadedImage } from './save-load.js';
+import type { Readable } from 'node:stream';
 import { imageDiskUsage, pruneImages, removeImage, tagImage, type DeleteRecord } from './image-remove.js';
 
 /** The container using an image, if any (injected by the engine, which owns containers). */
@@ -32,6 +35,7 @@ export class ImageStore {
   readonly snapshots: SnapshotStore;
   readonly metadata: ImageMetadataStore;
   readonly fsOps: FsOps;
+  readonly dataRoot: string;
   readonly usedBy: ImageUsage;
 
   private constructor(opts: ImageStoreOptions) {
@@ -39,6 +43,7 @@ export class ImageStore {
     this.snapshots = new SnapshotStore(join(opts.dataRoot, 'snapshots'));
     this.metadata = new ImageMetadataStore(join(opts.dataRoot, 'images'));
     this.fsOps = opts.fsOps;
+    this.dataRoot = opts.dataRoot;
     this.usedBy = opts.usedBy ?? (() => undefined);
   }
 
@@ -47,6 +52,7 @@ export class ImageStore {
     await s.content.init();
     await s.snapshots.init();
     await s.metadata.load();
+    await rm(s.scratchRoot(), { recursive: true, force: true });
     return s;
   }
 
@@ -83,6 +89,16 @@ export class ImageStore {
   /** `docker image prune` (filters: dangling, until, label). */
   prune(filters?: ImageFilters): Promise<{ ImagesDeleted: DeleteRecord[]; SpaceReclaimed: number }> {
     return pruneImages(this, filters);
+  }
+
+  /** `docker save`: a tar stream (Docker 25+ format). */
+  save(names: readonly string[]): Promise<Readable> {
+    return saveImages(this, names);
+  }
+
+  /** `docker load` from a tar stream; `onLine` gets Docker's `Loaded image: ...` lines. */
+  load(input: AsyncIterable<Buffer>, opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<LoadedImage[]> {
+    return loadArchive(this, input, opts);
   }
 
   /** Images part of `docker system df`. */
@@ -154,6 +170,11 @@ export class ImageStore {
     }
     for (const b of await this.content.list()) if (!live.has(b.digest) && !this.content.leased(b.digest)) await this.content.delete(b.digest);
     return removed;
+  }
+
+  /** Scratch space for loads and imports, on the data root's filesystem, emptied by `open`. */
+  scratchRoot(): string {
+    return join(this.dataRoot, 'images', 'scratch');
   }
 
   /** Chain IDs any stored image uses. */

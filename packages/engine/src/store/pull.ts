@@ -147,14 +147,14 @@ async function fetchAndUnpack(
   stores: PullStores,
   emit: (e: PullProgress) => void,
   signal: AbortSignal,
-): Promise<{ diffId: string; size: number; fetched: boolean }> {
+): Promise<{ diffId: string; size: number; tarSize: number; fetched: boolean }> {
   const id = shortId(layer.digest);
   const total = layer.size;
   if (await stores.content.has(layer.digest)) {
     emit({ id, status: 'Extracting', current: 0, total });
     const r = await unpackLayer(createReadStream(stores.content.blobPath(layer.digest)), dir, stores.fsOps, { expectedDiffId: diffId, signal });
     emit({ id, status: 'Extracting', current: total, total });
-    return { diffId: r.diffId, size: r.contentSize, fetched: false };
+    return { diffId: r.diffId, size: r.contentSize, tarSize: r.size, fetched: false };
   }
   let writer: IngestWriter;
   try {
@@ -192,7 +192,7 @@ async function fetchAndUnpack(
     }
     const r = await unpackLayer(source(), dir, stores.fsOps, { expectedDiffId: diffId, signal });
     if (!committed) throw new TdockError('invalid-argument', `layer ${layer.digest} has data after the end of its archive`);
-    return { diffId: r.diffId, size: r.contentSize, fetched: true };
+    return { diffId: r.diffId, size: r.contentSize, tarSize: r.size, fetched: true };
   } finally {
     remote?.destroy();
     if (!committed) await writer.close(); // keep the partial download for a resume

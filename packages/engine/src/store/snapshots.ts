@@ -33,6 +33,15 @@ export interface SnapshotInfo {
   diffId: string;
   /** Bytes of file content in this layer (Docker's layer size). */
   size: number;
+  /** Bytes of the uncompressed layer tar (what `docker save` writes), when known. */
+  tarSize?: number;
+}
+
+/** What filling a new snapshot produced. */
+export interface FillResult {
+  diffId: string;
+  size: number;
+  tarSize?: number;
 }
 
 /**
@@ -92,7 +101,7 @@ export class SnapshotStore {
   async create(
     chainId: string,
     parent: string | undefined,
-    fill: (dir: string) => Promise<{ diffId: string; size: number }>,
+    fill: (dir: string) => Promise<FillResult>,
     opts: CreateOptions = {},
   ): Promise<{ info: SnapshotInfo; created: boolean }> {
     const existing = await this.info(chainId);
@@ -111,18 +120,18 @@ export class SnapshotStore {
   private async createNow(
     chainId: string,
     parent: string | undefined,
-    fill: (dir: string) => Promise<{ diffId: string; size: number }>,
+    fill: (dir: string) => Promise<FillResult>,
     opts: CreateOptions,
   ): Promise<SnapshotInfo> {
     const tmp = join(this.root, 'tmp', randomBytes(8).toString('hex'));
     await mkdir(join(tmp, 'fs'), { recursive: true, mode: 0o755 });
     try {
-      const { diffId, size } = await fill(join(tmp, 'fs'));
+      const { diffId, size, tarSize } = await fill(join(tmp, 'fs'));
       const expected = parent === undefined ? diffId : sha256Digest(`${parent} ${diffId}`);
       if (expected !== chainId) throw new TdockError('invalid-argument', `layer chain ID mismatch: expected ${chainId}, got ${expected}`);
       await opts.beforePublish?.();
       if (parent !== undefined && !(await this.has(parent))) throw notFound(`parent snapshot ${parent} not found`);
-      const info: SnapshotInfo = { chainId, ...(parent ? { parent } : {}), diffId, size };
+      const info: SnapshotInfo = { chainId, ...(parent ? { parent } : {}), diffId, size, ...(tarSize !== undefined ? { tarSize } : {}) };
       await writeJsonAtomic(join(tmp, 'meta.json'), info);
       await rename(tmp, join(this.root, digestHex(chainId)));
       await fsyncDir(this.root);
