@@ -78,6 +78,8 @@ export interface ContainerRecord {
   logPath: string;
   /** The cgroup path relative to the hierarchy roots, when the container has one. */
   cgroupPath?: string;
+  /** The init's own work up to `created`, in ms (Node start-up and waits excluded). */
+  initWorkMs?: number;
   annotations?: Record<string, string>;
 }
 
@@ -228,6 +230,7 @@ export class Runtime {
       const record: ContainerRecord = {
         id, bundle, socketPath, shimPid: child.pid, pid: Number(created.pid), createdAt: new Date().toISOString(), logPath,
         ...(cgroupPath !== undefined ? { cgroupPath } : {}),
+        ...(typeof created.workMs === 'number' ? { initWorkMs: created.workMs } : {}),
         ...(spec.annotations ? { annotations: spec.annotations } : {}),
       };
       writeFileAtomic(path.join(dir, STATE_FILES.state), JSON.stringify(record));

@@ -11,7 +11,7 @@ import { MS, MNT, mount, mountOverlay, umount } from '../sys/mount.cjs';
 import { O, S_IF, mknod, openInRoot, close, setLinkUp } from '../sys/fs.cjs';
 import * as proc from '../sys/proc.cjs';
 import { setControllingTerminal } from '../sys/pty.cjs';
-import type { InitMessage, InitPlan, PlannedMount, ShimMessage } from './plan.cjs';
+import type { ExecPlan, InitMessage, InitPlan, PlannedMount, ProcessPlan, ShimMessage } from './plan.cjs';
 
 const SYNC_FD = 3;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -139,131 +139,191 @@ function findProgram(name: string, env: readonly string[]): string {
 
 const NS_FLAGS = { network: proc.CLONE.NEWNET, ipc: proc.CLONE.NEWIPC, uts: proc.CLONE.NEWUTS, mount: proc.CLONE.NEWNS, cgroup: proc.CLONE.NEWCGROUP } as const;
 
+/** Step 8: rlimits, oom_score_adj, bounding set, ids, capabilities, no_new_privs, seccomp (runc's order). */
+function applySecurity(plan: ProcessPlan & { oomScoreAdj?: number }, lastCap: number): void {
+  for (const r of plan.rlimits) {
+    const res = proc.RLIMIT[r.type];
+    if (res === undefined) throw new Error(`unknown rlimit ${r.type}`);
+    proc.setrlimit(res, { soft: BigInt(r.soft), hard: BigInt(r.hard) });
+  }
+  if (plan.oomScoreAdj !== undefined) fs.writeFileSync('/proc/self/oom_score_adj', String(plan.oomScoreAdj));
+  const seccomp = plan.seccomp === undefined ? undefined : Buffer.from(plan.seccomp, 'base64');
+  if (plan.caps !== undefined) {
+    const bounding = BigInt(plan.caps.bounding);
+    for (let c = 0; c <= lastCap; c++) if (((bounding >> BigInt(c)) & 1n) === 0n) proc.prctl(proc.PR.CAPBSET_DROP, c);
+    proc.prctl(proc.PR.CAP_AMBIENT, proc.PR.CAP_AMBIENT_CLEAR_ALL);
+  }
+  // Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: do it before the capabilities go.
+  if (seccomp !== undefined && !plan.noNewPrivileges) proc.seccompSetFilter(seccomp, plan.seccompFlags);
+  if (plan.uid !== 0) proc.prctl(proc.PR.SET_KEEPCAPS, 1);
+  proc.setgroups(plan.additionalGids);
+  proc.setresgid(plan.gid);
+  proc.setresuid(plan.uid);
+  if (plan.caps !== undefined) {
+    proc.capset({ effective: BigInt(plan.caps.effective), permitted: BigInt(plan.caps.permitted), inheritable: BigInt(plan.caps.inheritable) });
+    const ambient = BigInt(plan.caps.ambient);
+    for (let c = 0; c <= lastCap; c++) if ((ambient >> BigInt(c)) & 1n) proc.prctl(proc.PR.CAP_AMBIENT, proc.PR.CAP_AMBIENT_RAISE, c);
+  }
+  if (plan.noNewPrivileges) proc.prctl(proc.PR.SET_NO_NEW_PRIVS, 1);
+  if (seccomp !== undefined && plan.noNewPrivileges) proc.seccompSetFilter(seccomp, plan.seccompFlags);
+}
+
+/** Step 9: working directory, stdio without close-on-exec, everything else closed on exec, execve. */
+function execProgram(plan: ProcessPlan): never {
+  try {
+    proc.chdir(plan.cwd);
+  } catch (err) {
+    throw new StepError(`chdir to cwd ("${plan.cwd}") set in config.json failed: ${(err as Error).message}`, 128, { cause: err });
+  }
+  const program = findProgram(plan.args[0] ?? '', plan.env);
+  for (const fd of [0, 1, 2]) {
+    proc.setCloexec(fd, false);
+    proc.fcntl(fd, proc.F.SETFL, proc.fcntl(fd, proc.F.GETFL) & ~O.NONBLOCK);
+  }
+  proc.closeRange(SYNC_FD, 0xffffffff, proc.CLOSE_RANGE.CLOEXEC);
+  try {
+    return proc.execve(program, plan.args, plan.env);
+  } catch (err) {
+    const code = err instanceof SysError ? err.code : '';
+    const exitCode = code === 'ENOENT' || code === 'ENOTDIR' ? 127 : 126;
+    const what = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new StepError(`exec: "${plan.args[0] ?? ''}": ${what}`, exitCode, { cause: err });
+  }
+}
+
+function joinCgroups(fds: number[]): void {
+  for (const fd of fds) {
+    fs.writeSync(fd, '0');
+    fs.closeSync(fd);
+  }
+}
+
+type Step = { name: string };
+
+/** The container's init: DESIGN §4 steps 2 to 9. */
+function containerInit(plan: InitPlan, ch: Channel, step: Step, t0: number): never {
+  step.name = 'namespaces';
+  const cgroupFds = plan.cgroupProcs.map((p) => fs.openSync(p, 'w'));
+  proc.prctl(proc.PR.SET_DUMPABLE, 0);
+  const lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  const joins = plan.namespaces.filter((n) => n.path !== undefined && n.type !== 'mount').map((n) => ({ type: n.type, fd: fs.openSync(n.path as string, 'r') }));
+  let flags = proc.CLONE.NEWNS;
+  for (const n of plan.namespaces) if (n.path === undefined && n.type !== 'cgroup') flags |= NS_FLAGS[n.type];
+  proc.unshare(flags);
+  for (const j of joins) {
+    proc.setns(j.fd, NS_FLAGS[j.type]);
+    fs.closeSync(j.fd);
+  }
+  if (flags & proc.CLONE.NEWNET) setLinkUp('lo');
+
+  step.name = 'handshake';
+  ch.send({ ready: true, pid: proc.getpid() });
+  ch.wait();
+
+  step.name = 'mounts';
+  const root = plan.merged;
+  mount(null, '/', null, MS.REC | MS.PRIVATE, null);
+  if (plan.rootfs.type === 'overlay') mountOverlay(plan.rootfs, root);
+  else mount(plan.rootfs.source, root, null, MS.BIND | MS.REC, null);
+  for (const m of plan.mounts) mountOne(root, m);
+  if (plan.defaultDevices) setupDev(root);
+  if (plan.consolePath !== undefined) {
+    mountOne(root, { destination: '/dev/console', type: 'bind', source: plan.consolePath, flags: MS.BIND, remountFlags: 0, propagation: 0, data: '', sourceIsFile: true });
+  }
+  close(openCreatingInRoot(root, plan.cwd, false));
+
+  step.name = 'pivot_root';
+  proc.chdir(root);
+  proc.pivotRoot('.', '.');
+  umount('.', MNT.DETACH);
+  proc.chdir('/');
+  for (const [key, value] of Object.entries(plan.sysctl)) fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
+  for (const p of plan.maskedPaths) maskPath(p);
+  for (const p of plan.readonlyPaths) readonlyPath(p);
+  if (plan.readonlyRootfs) mount(null, '/', null, MS.BIND | MS.REMOUNT | MS.RDONLY, null);
+
+  step.name = 'hostname';
+  if (plan.hostname !== undefined) proc.sethostname(plan.hostname);
+  if (plan.domainname !== undefined) proc.setdomainname(plan.domainname);
+  proc.setsid();
+  if (plan.terminal) setControllingTerminal(0);
+
+  step.name = 'created';
+  ch.send({ created: true, workMs: Math.round((performance.now() - t0 - ch.waited()) * 100) / 100 });
+  ch.wait();
+
+  step.name = 'cgroups';
+  joinCgroups(cgroupFds);
+  if (plan.namespaces.some((n) => n.type === 'cgroup' && n.path === undefined)) proc.unshare(proc.CLONE.NEWCGROUP);
+
+  step.name = 'security';
+  applySecurity(plan, lastCap);
+  step.name = 'exec';
+  return execProgram(plan);
+}
+
+const EXEC_NS_FLAGS = { ipc: proc.CLONE.NEWIPC, uts: proc.CLONE.NEWUTS, net: proc.CLONE.NEWNET, cgroup: proc.CLONE.NEWCGROUP, mnt: proc.CLONE.NEWNS } as const;
+
+/** An exec into a running container (DESIGN §4 exec path); the shim spawned us in its PID namespace. */
+function execInit(plan: ExecPlan, step: Step): never {
+  step.name = 'namespaces';
+  const lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  const nsFds = plan.namespaces.map((ns) => ({ ns, fd: fs.openSync(`/proc/${plan.pid}/ns/${ns}`, 'r') }));
+  proc.prctl(proc.PR.SET_DUMPABLE, 0);
+  step.name = 'cgroups';
+  joinCgroups(plan.cgroupProcs.map((p) => fs.openSync(p, 'w')));
+  step.name = 'namespaces';
+  proc.unshare(proc.CLONE.FS); // setns into a mount namespace needs a private fs_struct
+  for (const { ns, fd } of nsFds) {
+    proc.setns(fd, EXEC_NS_FLAGS[ns]);
+    fs.closeSync(fd);
+  }
+  if (plan.terminal) {
+    proc.setsid();
+    setControllingTerminal(0);
+  }
+  step.name = 'security';
+  applySecurity(plan, lastCap);
+  step.name = 'exec';
+  return execProgram(plan);
+}
+
+interface Channel {
+  send(msg: InitMessage): void;
+  recv(): ShimMessage;
+  /** recv(), counting the time spent blocked. */
+  wait(): ShimMessage;
+  waited(): number;
+}
+
 function main(): void {
   process.title = 'tdock-init';
   const t0 = performance.now();
-  const ch = syncChannel(SYNC_FD);
-  let step = 'receive plan';
+  const raw = syncChannel(SYNC_FD);
   let waited = 0;
-  const wait = <T extends ShimMessage>(): T => {
-    const w = performance.now();
-    const msg = ch.recv() as T;
-    waited += performance.now() - w;
-    return msg;
+  const ch: Channel = {
+    ...raw,
+    wait() {
+      const w = performance.now();
+      const msg = raw.recv();
+      waited += performance.now() - w;
+      return msg;
+    },
+    waited: () => waited,
   };
+  const step: Step = { name: 'receive plan' };
   try {
     proc.fcntl(SYNC_FD, proc.F.SETFL, 0); // blocking reads
-    const { plan } = wait<{ plan: InitPlan }>();
-
-    step = 'namespaces';
-    const cgroupFds = plan.cgroupProcs.map((p) => fs.openSync(p, 'w'));
-    proc.prctl(proc.PR.SET_DUMPABLE, 0);
-    const lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
-    const joins = plan.namespaces.filter((n) => n.path !== undefined && n.type !== 'mount').map((n) => ({ type: n.type, fd: fs.openSync(n.path as string, 'r') }));
-    let flags = proc.CLONE.NEWNS;
-    for (const n of plan.namespaces) if (n.path === undefined && n.type !== 'cgroup') flags |= NS_FLAGS[n.type];
-    proc.unshare(flags);
-    for (const j of joins) {
-      proc.setns(j.fd, NS_FLAGS[j.type]);
-      fs.closeSync(j.fd);
-    }
-    if (flags & proc.CLONE.NEWNET) setLinkUp('lo');
-
-    step = 'handshake';
-    ch.send({ ready: true, pid: proc.getpid() });
-    wait<{ go: true }>();
-
-    step = 'mounts';
-    const root = plan.merged;
-    mount(null, '/', null, MS.REC | MS.PRIVATE, null);
-    if (plan.rootfs.type === 'overlay') mountOverlay(plan.rootfs, root);
-    else mount(plan.rootfs.source, root, null, MS.BIND | MS.REC, null);
-    for (const m of plan.mounts) mountOne(root, m);
-    if (plan.defaultDevices) setupDev(root);
-    if (plan.consolePath !== undefined) {
-      mountOne(root, { destination: '/dev/console', type: 'bind', source: plan.consolePath, flags: MS.BIND, remountFlags: 0, propagation: 0, data: '', sourceIsFile: true });
-    }
-    close(openCreatingInRoot(root, plan.cwd, false));
-
-    step = 'pivot_root';
-    proc.chdir(root);
-    proc.pivotRoot('.', '.');
-    umount('.', MNT.DETACH);
-    proc.chdir('/');
-    for (const [key, value] of Object.entries(plan.sysctl)) fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
-    for (const p of plan.maskedPaths) maskPath(p);
-    for (const p of plan.readonlyPaths) readonlyPath(p);
-    if (plan.readonlyRootfs) mount(null, '/', null, MS.BIND | MS.REMOUNT | MS.RDONLY, null);
-
-    step = 'hostname';
-    if (plan.hostname !== undefined) proc.sethostname(plan.hostname);
-    if (plan.domainname !== undefined) proc.setdomainname(plan.domainname);
-    proc.setsid();
-    if (plan.terminal) setControllingTerminal(0);
-
-    step = 'created';
-    ch.send({ created: true, workMs: Math.round((performance.now() - t0 - waited) * 100) / 100 });
-    wait<{ start: true }>();
-
-    step = 'cgroups';
-    for (const fd of cgroupFds) {
-      fs.writeSync(fd, '0');
-      fs.closeSync(fd);
-    }
-    if (plan.namespaces.some((n) => n.type === 'cgroup' && n.path === undefined)) proc.unshare(proc.CLONE.NEWCGROUP);
-
-    step = 'security';
-    for (const r of plan.rlimits) {
-      const res = proc.RLIMIT[r.type];
-      if (res === undefined) throw new Error(`unknown rlimit ${r.type}`);
-      proc.setrlimit(res, { soft: BigInt(r.soft), hard: BigInt(r.hard) });
-    }
-    if (plan.oomScoreAdj !== undefined) fs.writeFileSync('/proc/self/oom_score_adj', String(plan.oomScoreAdj));
-    const seccomp = plan.seccomp === undefined ? undefined : Buffer.from(plan.seccomp, 'base64');
-    if (plan.caps !== undefined) {
-      const bounding = BigInt(plan.caps.bounding);
-      for (let c = 0; c <= lastCap; c++) if (((bounding >> BigInt(c)) & 1n) === 0n) proc.prctl(proc.PR.CAPBSET_DROP, c);
-      proc.prctl(proc.PR.CAP_AMBIENT, proc.PR.CAP_AMBIENT_CLEAR_ALL);
-    }
-    if (seccomp !== undefined && !plan.noNewPrivileges) proc.seccompSetFilter(seccomp, plan.seccompFlags);
-    if (plan.uid !== 0) proc.prctl(proc.PR.SET_KEEPCAPS, 1);
-    proc.setgroups(plan.additionalGids);
-    proc.setresgid(plan.gid);
-    proc.setresuid(plan.uid);
-    if (plan.caps !== undefined) {
-      proc.capset({ effective: BigInt(plan.caps.effective), permitted: BigInt(plan.caps.permitted), inheritable: BigInt(plan.caps.inheritable) });
-      const ambient = BigInt(plan.caps.ambient);
-      for (let c = 0; c <= lastCap; c++) if ((ambient >> BigInt(c)) & 1n) proc.prctl(proc.PR.CAP_AMBIENT, proc.PR.CAP_AMBIENT_RAISE, c);
-    }
-    if (plan.noNewPrivileges) proc.prctl(proc.PR.SET_NO_NEW_PRIVS, 1);
-    if (seccomp !== undefined && plan.noNewPrivileges) proc.seccompSetFilter(seccomp, plan.seccompFlags);
-
-    step = 'exec';
-    try {
-      proc.chdir(plan.cwd);
-    } catch (err) {
-      throw new StepError(`chdir to cwd ("${plan.cwd}") set in config.json failed: ${(err as Error).message}`, 128, { cause: err });
-    }
-    const program = findProgram(plan.args[0] ?? '', plan.env);
-    for (const fd of [0, 1, 2]) {
-      proc.setCloexec(fd, false);
-      proc.fcntl(fd, proc.F.SETFL, proc.fcntl(fd, proc.F.GETFL) & ~O.NONBLOCK);
-    }
-    proc.closeRange(SYNC_FD, 0xffffffff, proc.CLOSE_RANGE.CLOEXEC);
-    try {
-      proc.execve(program, plan.args, plan.env);
-    } catch (err) {
-      const code = err instanceof SysError ? err.code : '';
-      const exitCode = code === 'ENOENT' || code === 'ENOTDIR' ? 127 : 126;
-      const what = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-      throw new StepError(`exec: "${plan.args[0] ?? ''}": ${what}`, exitCode, { cause: err });
-    }
+    const first = ch.wait();
+    if ('plan' in first) containerInit(first.plan, ch, step, t0);
+    else if ('exec' in first) execInit(first.exec, step);
+    else throw new Error('expected a plan');
   } catch (err) {
     const e = err as Error & { code?: string; errno?: number };
     const exitCode = err instanceof StepError ? err.exitCode : 1;
     const cause = (e.cause ?? e) as { code?: string; errno?: number };
     try {
-      ch.send({ error: { step, message: e.message, code: cause.code, errno: cause.errno, exitCode } });
+      ch.send({ error: { step: step.name, message: e.message, code: cause.code, errno: cause.errno, exitCode } });
     } catch {
       // the shim is gone; nothing to report to
     }

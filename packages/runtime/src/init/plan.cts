@@ -77,6 +77,18 @@ export interface InitPlan {
   seccompFlags?: number;
 }
 
+/** The process-level part of a plan: what an exec into a running container applies too. */
+export type ProcessPlan = Pick<InitPlan,
+  'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids' | 'rlimits' | 'noNewPrivileges' | 'caps' | 'seccomp' | 'seccompFlags' | 'terminal' | 'cgroupProcs'>;
+
+/** An exec into a running container (DESIGN §4 exec path): join `pid`'s namespaces, then the process steps. */
+export interface ExecPlan extends ProcessPlan {
+  /** Host pid of the container's PID 1. */
+  pid: number;
+  /** Namespaces to enter, in this order (mnt last). */
+  namespaces: ('ipc' | 'uts' | 'net' | 'cgroup' | 'mnt')[];
+}
+
 /** init → shim messages on fd 3 (one JSON object per line). */
 export type InitMessage =
   | { ready: true; pid: number }
@@ -84,4 +96,4 @@ export type InitMessage =
   | { error: { step: string; message: string; code?: string; errno?: number; exitCode?: number } };
 
 /** shim → init messages on fd 3. */
-export type ShimMessage = { plan: InitPlan } | { go: true } | { start: true };
+export type ShimMessage = { plan: InitPlan } | { exec: ExecPlan } | { go: true } | { start: true };
