@@ -85,7 +85,7 @@ async function removeStaleTemps(dir: string): Promise<void> {
 type StoredFixtures = BuiltFixtures & { version: string; dir: string; registryStorage: string; pushed: PushedReference[] };
 
 function withRefIn<T extends { reference: string }>(o: T): T & { refIn(host: string): string } {
-  return { ...o, refIn: (host: string) => `${host}/${o.reference}` };
+  return { ...o, refIn: (host: string) => refIn(host, o.reference) };
 }
 
 function hydrate(s: StoredFixtures): Fixtures {
@@ -136,4 +136,9 @@ export async function fixtures(opts: FixturesOptions = {}): Promise<Fixtures> {
 /** The registry storage root holding every fixture (builds the fixtures if needed). */
 export async function fixtureStorage(cacheRoot?: string): Promise<string> {
   return (await fixtures(cacheRoot ? { cacheRoot } : {})).registryStorage;
+}
+
+/** `host/reference`, e.g. `refIn('127.0.0.1:5000', 'kit/busybox:latest')` → `127.0.0.1:5000/kit/busybox:latest`. */
+export function refIn(host: string, reference: string): string {
+  return `${host}/${reference}`;
 }

@@ -9,11 +9,17 @@ import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { FIXED_MTIME, gzipLayer, writeLayer, type LayerEntry } from './layer.js';
 
+/** OCI image manifest media type. */
 export const MT_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+/** OCI image index media type. */
 export const MT_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+/** OCI image config media type. */
 export const MT_OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+/** OCI gzip layer media type. */
 export const MT_OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+/** OCI uncompressed layer media type (used in save archives). */
 export const MT_OCI_LAYER_TAR = 'application/vnd.oci.image.layer.v1.tar';
+/** Docker schema 2 manifest media type (what the kit registry serves for single images). */
 export const MT_DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 
 /** An OCI platform. */

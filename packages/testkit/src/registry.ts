@@ -64,7 +64,14 @@ export async function seedStorage(seed: string, dest: string): Promise<void> {
   const v2 = join(dest, 'docker/registry/v2');
   await mkdir(v2, { recursive: true });
   const src = join(seed, 'docker/registry/v2');
-  if (existsSync(join(src, 'blobs'))) await run('cp', ['-al', join(src, 'blobs'), join(v2, 'blobs')]);
+  if (existsSync(join(src, 'blobs'))) {
+    // Hardlinks need one filesystem; where /tmp is elsewhere (tmpfs), fall back to a copy.
+    const linked = await run('cp', ['-al', join(src, 'blobs'), join(v2, 'blobs')], { allowFail: true });
+    if (linked.code !== 0) {
+      await rm(join(v2, 'blobs'), { recursive: true, force: true });
+      await run('cp', ['-a', '--reflink=auto', join(src, 'blobs'), join(v2, 'blobs')]);
+    }
+  }
   if (existsSync(join(src, 'repositories'))) await run('cp', ['-a', join(src, 'repositories'), join(v2, 'repositories')]);
 }
 
