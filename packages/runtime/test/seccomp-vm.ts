@@ -1,7 +1,7 @@
 // A classic-BPF interpreter for seccomp filters, used by the seccomp tests to run a compiled
 // program over many `struct seccomp_data` values. It accepts only what a seccomp filter may use
 // and checks every jump, so a malformed program fails loudly.
-import { BPF, decodeFilter } from '../src/seccomp/index.js';
+import { BPF, decodeFilter, type SockFilter } from '../src/seccomp/index.js';
 
 export const AUDIT_ARCH_X86_64 = 0xc000003e;
 export const AUDIT_ARCH_I386 = 0x40000003;
@@ -22,9 +22,12 @@ function encode(data: SeccompData): Buffer {
   return buf;
 }
 
+const decoded = new WeakMap<Buffer, SockFilter[]>();
+
 /** Runs the filter; returns the 32-bit SECCOMP_RET_* value. */
 export function runFilter(program: Buffer, data: SeccompData): number {
-  const insns = decodeFilter(program);
+  let insns = decoded.get(program);
+  if (!insns) decoded.set(program, (insns = decodeFilter(program)));
   const mem = encode(data);
   let a = 0;
   let pc = 0;
