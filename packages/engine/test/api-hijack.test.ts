@@ -131,6 +131,18 @@ describe('api: hijacked attach and exec on a real socket', () => {
     assert.deepEqual(JSON.parse(Buffer.concat(chunks).toString()), { StatusCode: 7 });
   });
 
+  it('accepts a 300 KiB query string on the real server (maxHeaderSize raised)', async () => {
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = http.request({ socketPath: sock, method: 'GET', path: `/_ping?x=${'a'.repeat(300 * 1024)}` }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 200);
+  });
+
   it('serves a non-upgraded attach as a 200 stream', async () => {
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = http.request({ socketPath: sock, method: 'POST', path: '/containers/c/attach?stream=1&stdout=1&stderr=1', headers: { 'content-type': 'application/json' } }, resolve);

@@ -101,7 +101,10 @@ export async function containerRoutes(app: FastifyInstance, opts: AreaOptions): 
     const out = new HttpStream(reply, 'application/json');
     out.open(); // `docker run` starts the container only after these headers arrive
     try {
-      const res = await handle.result;
+      // A client that hangs up (the CLI cancels its wait after `run -d`) ends the wait.
+      const gone = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+      gone.catch(() => undefined);
+      const res = await Promise.race([handle.result, gone]);
       out.write(JSON.stringify(res.Error ? { Error: res.Error, StatusCode: res.StatusCode } : { StatusCode: res.StatusCode }) + '\n');
     } catch (err) {
       out.write(JSON.stringify({ Error: { Message: (err as Error).message }, StatusCode: -1 }) + '\n');
