@@ -124,12 +124,14 @@ export async function headManifest(ctx: PullContext, ep: Endpoint, ref: Referenc
  * byte where it stopped (a server that ignores Range is read from the start, skipping what we
  * have). Size and digest are checked as bytes pass; a mismatch errors the stream before `end`.
  */
-export function openBlob(ctx: PullContext, ep: Endpoint, ref: Reference, desc: { digest: string; size?: number }, options: OpenOptions = {}): Readable {
+export function openBlob(
+  ctx: PullContext, ep: Endpoint, ref: Reference, desc: { digest: string; size?: number }, options: OpenOptions & { unlimited?: boolean } = {},
+): Readable {
   const { signal } = options;
   const offset = options.offset ?? 0;
   const what = `blob ${desc.digest}`;
   async function* download(): AsyncGenerator<Buffer> {
-    const release = await ctx.limiter.acquire(signal);
+    const release = options.unlimited ? (): void => undefined : await ctx.limiter.acquire(signal);
     try {
       const verifier = offset === 0 ? new Verifier(desc.digest, desc.size) : undefined;
       let position = offset;
@@ -176,7 +178,8 @@ export function openBlob(ctx: PullContext, ep: Endpoint, ref: Reference, desc: {
 export async function readBlob(ctx: PullContext, ep: Endpoint, ref: Reference, desc: Descriptor, signal?: AbortSignal): Promise<Uint8Array> {
   if (desc.size > MAX_CONFIG) throw new RegistryError('SIZE_INVALID', `blob ${desc.digest}: ${desc.size} bytes is too large to read into memory`);
   const chunks: Buffer[] = [];
-  for await (const chunk of openBlob(ctx, ep, ref, desc, { signal })) chunks.push(chunk as Buffer);
+  // Configs take no download slot: they are small, and a pull must not wait for other pulls' layers.
+  for await (const chunk of openBlob(ctx, ep, ref, desc, { signal, unlimited: true })) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 

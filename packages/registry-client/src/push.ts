@@ -89,7 +89,8 @@ export async function uploadBlob(
       pending = [];
       pendingSize = 0;
       const res = await ctx.session.expect(ep, {
-        method: 'PATCH', url: location, body, scopes, signal,
+        // Not retried: a PATCH that reached the registry before the connection broke cannot be replayed.
+        method: 'PATCH', url: location, body, scopes, signal, retry: false,
         headers: { 'content-type': OCTET, 'content-length': String(body.length), 'content-range': `${offset}-${offset + body.length - 1}` },
       }, [202], what, 'BLOB_UPLOAD_UNKNOWN');
       await res.body.dump();
@@ -136,7 +137,15 @@ export async function pushBlob(
   for (const from of options.mountFrom ?? []) {
     if (from !== ref.path && (await mountBlob(ctx, ep, ref, desc.digest, from, options.signal))) return 'mounted';
   }
-  await uploadBlob(ctx, ep, ref, desc, source, options);
+  try {
+    await uploadBlob(ctx, ep, ref, desc, source, options);
+  } catch (err) {
+    // A final PUT retried after a lost answer finds its session gone although the blob arrived.
+    if (err instanceof RegistryError && err.code === 'BLOB_UPLOAD_UNKNOWN' && (await blobExists(ctx, ep, ref, desc.digest, options.signal))) {
+      return 'uploaded';
+    }
+    throw err;
+  }
   return 'uploaded';
 }
 

@@ -69,6 +69,21 @@ describe('registry-client bearer token flow (loopback token service in front of 
     }
   });
 
+  it('reads at most `concurrency` blobs at once', async () => {
+    const many = makeImage('bearer-many', [300_000, 300_000, 300_000, 300_000, 300_000]);
+    await skopeoPush(registry.host, 'public/many:v1', [many]);
+    const client = new RegistryClient({ platform: amd64, concurrency: 2 });
+    try {
+      const image = await client.getImage(`${tokens.host}/public/many:v1`);
+      const streams = await Promise.all(image.layers.map((l) => l.open()));
+      const results = await Promise.all(streams.map((s) => drain(s)));
+      assert.deepEqual(results.map((r) => r.digest), many.layers.map((l) => l.digest));
+      assert.equal(tokens.maxConcurrentBlobs, 2);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('gives UNAUTHORIZED when the token endpoint refuses the credentials', async () => {
     const client = new RegistryClient({ platform: amd64, credentials: staticCredentials({ [tokens.host]: { username: tokens.username, password: 'wrong-secret-xyz' } }) });
     try {

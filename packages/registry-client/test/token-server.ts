@@ -20,6 +20,8 @@ export interface TokenServer {
   storageAuthorizations: string[];
   /** Requests served by the storage server. */
   storageRequests: number;
+  /** The most blob GETs the gate had in flight at once. */
+  maxConcurrentBlobs: number;
   /** Invalidates every token issued so far (the next use gets a 401). */
   revokeAll(): void;
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startTokenServer(upstreamHost: string): Promise<TokenServe
   const tokens = new Map<string, Grant>();
   const tokenRequests: TokenServer['tokenRequests'] = [];
   let self = '';
+  let inFlight = 0;
 
   function issue(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
@@ -87,6 +90,11 @@ export async function startTokenServer(upstreamHost: string): Promise<TokenServe
       res.writeHead(307, { location: `http://${storageHost}/storage${url.pathname}`, 'content-length': '0' }).end();
       return;
     }
+    if (req.method === 'GET' && /\/blobs\/sha256:/.test(url.pathname)) {
+      inFlight++;
+      state.maxConcurrentBlobs = Math.max(state.maxConcurrentBlobs, inFlight);
+      res.on('close', () => inFlight--);
+    }
     proxy(req, res, req.url ?? '/');
   }
 
@@ -120,7 +128,7 @@ export async function startTokenServer(upstreamHost: string): Promise<TokenServe
   self = await listen(server);
   const storageHost = await listen(storage);
   const state: TokenServer = {
-    host: self, username, password, tokenRequests, redirectBlobs: false, storageAuthorizations: [], storageRequests: 0,
+    host: self, username, password, tokenRequests, redirectBlobs: false, storageAuthorizations: [], storageRequests: 0, maxConcurrentBlobs: 0,
     revokeAll: () => tokens.clear(),
     async stop() {
       for (const s of [server, storage]) {
