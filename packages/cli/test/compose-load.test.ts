@@ -200,3 +200,57 @@ networks:
     );
   });
 });
+
+describe('compose/extends and include', () => {
+  let root: string;
+  const validator = createComposeValidator();
+  const write = (rel: string, content: string): void => {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), content);
+  };
+  const load = (o: Partial<LoadProjectOptions> = {}): Project => loadProject({ env: {}, validator, cwd: join(root, 'app'), ...o });
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'tdock-compose-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('extends a service in the same file (spec example) and in another file, rebasing paths', () => {
+    write('common/base.yml', 'services: {webapp: {build: ., environment: {TZ: utc, PORT: "80"}, volumes: ["./data:/data"], cap_add: [NET_ADMIN]}}');
+    write(
+      'app/compose.yaml',
+      `services:
+  common: {image: busybox, environment: {TZ: utc, PORT: "80"}}
+  cli: {extends: {service: common}, environment: {PORT: "8080"}}
+  web: {extends: {file: ../common/base.yml, service: webapp}, cap_add: [SYS_TIME]}
+  chained: {extends: cli, command: [x]}
+`,
+    );
+    const p = load();
+    assert.deepEqual(p.services['cli']!.environment, { TZ: 'utc', PORT: '8080' });
+    assert.equal(p.services['cli']!.image, 'busybox');
+    assert.deepEqual(p.services['chained']!.environment, { TZ: 'utc', PORT: '8080' });
+    const web = p.services['web']!;
+    assert.equal(web.build!.context, join(root, 'common'));
+    assert.equal(web.volumes[0]!.source, join(root, 'common/data'));
+    assert.deepEqual(web.cap_add, ['NET_ADMIN', 'SYS_TIME']);
+  });
+
+  it('rejects extends cycles and missing services', () => {
+    write('app/compose.yaml', 'services: {a: {image: x, extends: b}, b: {image: x, extends: a}}');
+    assert.throws(() => load(), /Circular reference with extends/);
+    write('app/compose.yaml', 'services: {a: {image: x, extends: ghost}}');
+    assert.throws(() => load(), /cannot extend service "ghost"/);
+  });
+
+  it('include brings in services with their own relative paths; conflicts fail', () => {
+    write('lib/db.yml', 'services: {db: {build: ./dbimage, volumes: [dbdata:/var/lib/db]}}\nvolumes: {dbdata: {}}');
+    write('app/compose.yaml', 'include: [../lib/db.yml]\nservices: {web: {image: x, depends_on: [db]}}');
+    const p = load();
+    assert.deepEqual(Object.keys(p.services).sort(), ['db', 'web']);
+    assert.equal(p.services['db']!.build!.context, join(root, 'lib/dbimage'));
+    assert.equal(p.volumes['dbdata']!.name, 'app_dbdata');
+    write('app/compose.yaml', 'include: [../lib/db.yml]\nservices: {db: {image: x}}');
+    assert.throws(() => load(), /defines conflicting service db/);
+  });
+});

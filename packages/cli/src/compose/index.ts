@@ -14,6 +14,7 @@ export {
 export { parseDotenv, resolveDotenv, type DotenvEntries, type DotenvOptions } from './dotenv.js';
 export { interpolate, interpolateTree, formatPath, type VariableLookup, type InterpolateOptions } from './interpolate.js';
 export { mergeFiles, mergeValues } from './merge.js';
+export { resolveExtends, resolveIncludes, rebaseServicePaths, type ComposeFileReader } from './extends.js';
 export { parseComposeYaml, stripMergeTags, ResetTag, OverrideTag } from './yaml-load.js';
 export { createComposeValidator, composeSchemaPath, type ComposeValidator } from './schema.js';
 export { normalizeService, extraHosts, type ServiceContext } from './normalize-service.js';

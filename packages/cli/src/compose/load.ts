@@ -4,6 +4,7 @@ import { invalidArgument, notFound } from '@tdock/core';
 import { chooseProjectName, resolveComposeFiles } from './discovery.js';
 import { parseDotenv, resolveDotenv } from './dotenv.js';
 import { interpolate, interpolateTree, type VariableLookup } from './interpolate.js';
+import { resolveExtends, resolveIncludes } from './extends.js';
 import { mergeFiles } from './merge.js';
 import { normalizeService } from './normalize-service.js';
 import { applyProfiles, checkReferences, normalizeNetworks, normalizeVolumes } from './normalize-project.js';
@@ -78,7 +79,7 @@ export function loadProject(opts: LoadProjectOptions): Project {
   const lookup: VariableLookup = (k) => environment[k];
 
   const validate = opts.validator ?? createComposeValidator();
-  const trees = parsed.map(({ file, tree }) => {
+  const prepare = (file: string, tree: YamlMap): YamlMap => {
     let t: YamlMap;
     try {
       t = interpolateTree(tree, lookup, { onWarning: opts.onWarning });
@@ -87,6 +88,14 @@ export function loadProject(opts: LoadProjectOptions): Project {
     }
     validate(stripMergeTags(t), file);
     return t;
+  };
+  const read = (file: string): YamlMap => {
+    if (!existsSync(file)) throw notFound(`open ${file}: no such file or directory`);
+    return prepare(file, parseComposeYaml(readFileSync(file, 'utf8'), file));
+  };
+  const trees = parsed.map(({ file, tree }) => {
+    const dir = dirname(file);
+    return resolveExtends(resolveIncludes(prepare(file, tree), dir, read, [file]), file, dir, read);
   });
   const merged = mergeFiles(trees);
   return buildProject(merged, {
