@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -135,6 +135,29 @@ describe('registry-client units', () => {
         `store:${DOCKER_HUB_AUTH_KEY}`, 'store:reg.example.com', 'store:tok.example.com', 'special:helped.example.com', 'store:none.example.com',
       ]);
       assert.equal(await dockerConfigCredentials({ configPath: join(dir, 'missing.json') })('docker.io'), undefined);
+    });
+
+    it('runs a real docker-credential-<name> program with the server on stdin', async () => {
+      const helper = join(dir, 'docker-credential-tdktest');
+      await writeFile(helper, [
+        '#!/bin/sh',
+        '[ "$1" = get ] || exit 2',
+        'read server',
+        'if [ "$server" = reg.example.com ]; then echo \'{"ServerURL":"reg.example.com","Username":"ann","Secret":"s3cret"}\'; exit 0; fi',
+        'echo "credentials not found in native keychain"; exit 1',
+      ].join('\n') + '\n');
+      await chmod(helper, 0o755);
+      const path = join(dir, 'store.json');
+      await writeFile(path, JSON.stringify({ credsStore: 'tdktest' }));
+      const savedPath = process.env.PATH;
+      process.env.PATH = `${dir}:${savedPath ?? ''}`;
+      try {
+        const provider = dockerConfigCredentials({ configPath: path });
+        assert.deepEqual(await provider('reg.example.com'), { username: 'ann', password: 's3cret' });
+        assert.equal(await provider('other.example.com'), undefined);
+      } finally {
+        process.env.PATH = savedPath;
+      }
     });
   });
 });
