@@ -28,6 +28,10 @@ export const COMMANDS: Record<string, Entry> = {
   images: { summary: 'List images', load: async () => (await import('./lists.js')).images },
   logs: { summary: 'Fetch the logs of a container', load: async () => (await import('./logs.js')).run },
   exec: { summary: 'Execute a command in a running container', load: async () => (await import('./exec.js')).run },
+  tag: { summary: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', load: async () => (await import('./objects.js')).tag },
+  rmi: { summary: 'Remove one or more images', load: async () => (await import('./objects.js')).rmi },
+  volume: { summary: 'Manage volumes', load: async () => (await import('./objects.js')).volume },
+  network: { summary: 'Manage networks', load: async () => (await import('./objects.js')).network },
   inspect: { summary: 'Return low-level information on Docker objects', load: async () => (await import('./inspect.js')).run },
 };
 
@@ -52,6 +56,9 @@ export const ALIASES: Record<string, string[]> = {
   'container exec': ['exec'],
   'image ls': ['images'],
   'image list': ['images'],
+  'image tag': ['tag'],
+  'image rm': ['rmi'],
+  'image remove': ['rmi'],
   'system info': ['info'],
 };
 

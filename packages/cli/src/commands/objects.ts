@@ -1,0 +1,180 @@
+import type { CommandContext } from '../context.js';
+import { StatusError, daemonMessage } from '../exit.js';
+import { collect, makeCommand, parseArgs } from '../flags.js';
+import { filtersJson } from '../filters.js';
+import { inspectKinds } from './inspect.js';
+
+function requireArgs(name: string, args: string[], min: number, exact = false): void {
+  if (exact ? args.length !== min : args.length < min) {
+    const what = exact ? `exactly ${min} argument${min === 1 ? '' : 's'}` : `at least ${min} argument${min === 1 ? '' : 's'}`;
+    throw new StatusError(1, `"tdock ${name}" requires ${what}.\nSee 'tdock ${name} --help'.`);
+  }
+}
+
+function keyValues(items: string[]): Record<string, string> {
+  return Object.fromEntries(items.map((i) => (i.includes('=') ? [i.slice(0, i.indexOf('=')), i.slice(i.indexOf('=') + 1)] : [i, ''])));
+}
+
+/** `tdock tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]` */
+export async function tag(ctx: CommandContext, argv: string[]): Promise<number> {
+  const parsed = parseArgs(makeCommand('tag', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'), argv, (t) => ctx.out(t));
+  if (!parsed) return 0;
+  requireArgs('tag', parsed.args, 2, true);
+  const [src, target] = parsed.args as [string, string];
+  const colon = target.lastIndexOf(':');
+  const hasTag = colon > target.lastIndexOf('/');
+  const docker = await ctx.docker();
+  await docker.getImage(src).tag({ repo: hasTag ? target.slice(0, colon) : target, tag: hasTag ? target.slice(colon + 1) : 'latest' });
+  return 0;
+}
+
+/** `tdock rmi [-f] [--no-prune] IMAGE...`: prints Untagged/Deleted lines as docker does. */
+export async function rmi(ctx: CommandContext, argv: string[]): Promise<number> {
+  const cmd = makeCommand('rmi', '[OPTIONS] IMAGE [IMAGE...]', 'Remove one or more images').option('-f, --force', 'Force removal of the image').option('--no-prune', 'Do not delete untagged parents');
+  const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
+  if (!parsed) return 0;
+  requireArgs('rmi', parsed.args, 1);
+  const o = parsed.opts as { force?: boolean; prune?: boolean };
+  const docker = await ctx.docker();
+  let failed = false;
+  for (const name of parsed.args) {
+    try {
+      const items = (await docker.getImage(name).remove({ force: !!o.force, noprune: o.prune === false })) as unknown as { Untagged?: string; Deleted?: string }[];
+      for (const i of items) ctx.out(i.Untagged ? `Untagged: ${i.Untagged}\n` : `Deleted: ${i.Deleted}\n`);
+    } catch (err) {
+      failed = true;
+      ctx.err(`${daemonMessage(err)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+/** `tdock volume create|rm|inspect|prune` (ls is in lists.ts). */
+export async function volume(ctx: CommandContext, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const docker = await ctx.docker();
+  switch (sub) {
+    case 'create': {
+      const cmd = makeCommand('volume create', '[OPTIONS] [VOLUME]', 'Create a volume')
+        .option('-d, --driver <string>', 'Specify volume driver name', 'local')
+        .option('--label <list>', 'Set metadata for a volume', collect, [])
+        .option('-o, --opt <map>', 'Set driver specific options', collect, [])
+        .option('--name <string>', 'Specify volume name');
+      const parsed = parseArgs(cmd, rest, (t) => ctx.out(t));
+      if (!parsed) return 0;
+      const o = parsed.opts as { driver: string; label: string[]; opt: string[]; name?: string };
+      const v = (await docker.createVolume({ Name: parsed.args[0] ?? o.name ?? '', Driver: o.driver, DriverOpts: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { name: string };
+      ctx.out(`${v.name}\n`);
+      return 0;
+    }
+    case 'rm':
+    case 'remove': {
+      const parsed = parseArgs(makeCommand('volume rm', '[OPTIONS] VOLUME [VOLUME...]', 'Remove one or more volumes').option('-f, --force', 'Force the removal of one or more volumes'), rest, (t) => ctx.out(t));
+      if (!parsed) return 0;
+      requireArgs('volume rm', parsed.args, 1);
+      let failed = false;
+      for (const name of parsed.args) {
+        try {
+          await docker.getVolume(name).remove({ force: !!parsed.opts.force } as never);
+          ctx.out(`${name}\n`);
+        } catch (err) {
+          failed = true;
+          ctx.err(`${daemonMessage(err)}\n`);
+        }
+      }
+      return failed ? 1 : 0;
+    }
+    case 'inspect':
+      return inspectKinds(ctx, rest, 'volume inspect', ['volume']);
+    case 'prune':
+      return prune(ctx, rest, 'volume', (filters) => docker.pruneVolumes(filters), 'VolumesDeleted');
+    case 'ls':
+    case 'list':
+      return (await import('./lists.js')).volumeLs(ctx, rest);
+    default:
+      throw new StatusError(1, `tdock volume: '${sub ?? ''}' is not a tdock volume command.\nSee 'tdock volume --help'`);
+  }
+}
+
+/** `tdock network create|rm|inspect|connect|disconnect|prune` (ls is in lists.ts). */
+export async function network(ctx: CommandContext, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const docker = await ctx.docker();
+  switch (sub) {
+    case 'create': {
+      const cmd = makeCommand('network create', '[OPTIONS] NETWORK', 'Create a network')
+        .option('--attachable', 'Enable manual container attachment')
+        .option('-d, --driver <string>', 'Driver to manage the Network', 'bridge')
+        .option('--gateway <ip>', 'IPv4 or IPv6 Gateway for the master subnet', collect, [])
+        .option('--internal', 'Restrict external access to the network')
+        .option('--ip-range <range>', 'Allocate container ip from a sub-range', collect, [])
+        .option('--label <list>', 'Set metadata on a network', collect, [])
+        .option('-o, --opt <map>', 'Set driver specific options', collect, [])
+        .option('--subnet <subnet>', 'Subnet in CIDR format that represents a network segment', collect, []);
+      const parsed = parseArgs(cmd, rest, (t) => ctx.out(t));
+      if (!parsed) return 0;
+      requireArgs('network create', parsed.args, 1, true);
+      const o = parsed.opts as { attachable?: boolean; driver: string; gateway: string[]; internal?: boolean; ipRange: string[]; label: string[]; opt: string[]; subnet: string[] };
+      const config = o.subnet.map((Subnet, i) => ({ Subnet, ...(o.gateway[i] ? { Gateway: o.gateway[i] } : {}), ...(o.ipRange[i] ? { IPRange: o.ipRange[i] } : {}) }));
+      const net = (await docker.createNetwork({ Name: parsed.args[0]!, Driver: o.driver, Internal: !!o.internal, Attachable: !!o.attachable, IPAM: { Driver: 'default', Config: config, Options: {} }, Options: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { id: string };
+      ctx.out(`${net.id}\n`);
+      return 0;
+    }
+    case 'rm':
+    case 'remove': {
+      const parsed = parseArgs(makeCommand('network rm', 'NETWORK [NETWORK...]', 'Remove one or more networks').option('-f, --force', 'Do not error if the network does not exist'), rest, (t) => ctx.out(t));
+      if (!parsed) return 0;
+      requireArgs('network rm', parsed.args, 1);
+      let failed = false;
+      for (const name of parsed.args) {
+        try {
+          await docker.getNetwork(name).remove();
+          ctx.out(`${name}\n`);
+        } catch (err) {
+          if (parsed.opts.force && (err as { statusCode?: number }).statusCode === 404) continue;
+          failed = true;
+          ctx.err(`${daemonMessage(err)}\n`);
+        }
+      }
+      return failed ? 1 : 0;
+    }
+    case 'connect':
+    case 'disconnect': {
+      const cmd = makeCommand(`network ${sub}`, '[OPTIONS] NETWORK CONTAINER', `${sub === 'connect' ? 'Connect a container to' : 'Disconnect a container from'} a network`);
+      if (sub === 'connect') cmd.option('--alias <list>', 'Add network-scoped alias for the container', collect, []).option('--ip <string>', 'IPv4 address (e.g., "172.30.100.104")');
+      else cmd.option('-f, --force', 'Force the container to disconnect from a network');
+      const parsed = parseArgs(cmd, rest, (t) => ctx.out(t));
+      if (!parsed) return 0;
+      requireArgs(`network ${sub}`, parsed.args, 2, true);
+      const [net, container] = parsed.args as [string, string];
+      const o = parsed.opts as { alias?: string[]; ip?: string; force?: boolean };
+      if (sub === 'connect') await docker.getNetwork(net).connect({ Container: container, EndpointConfig: { Aliases: o.alias ?? [], ...(o.ip ? { IPAMConfig: { IPv4Address: o.ip } } : {}) } });
+      else await docker.getNetwork(net).disconnect({ Container: container, Force: !!o.force });
+      return 0;
+    }
+    case 'inspect':
+      return inspectKinds(ctx, rest, 'network inspect', ['network']);
+    case 'prune':
+      return prune(ctx, rest, 'network', (filters) => docker.pruneNetworks(filters), 'NetworksDeleted');
+    case 'ls':
+    case 'list':
+      return (await import('./lists.js')).networkLs(ctx, rest);
+    default:
+      throw new StatusError(1, `tdock network: '${sub ?? ''}' is not a tdock network command.\nSee 'tdock network --help'`);
+  }
+}
+
+/** The `prune` subcommands: -f skips the question (without it we refuse when stdin is not a terminal). */
+async function prune(ctx: CommandContext, argv: string[], what: string, call: (opts: { filters?: string }) => Promise<unknown>, key: string): Promise<number> {
+  const cmd = makeCommand(`${what} prune`, '[OPTIONS]', `Remove unused ${what}s`).option('-f, --force', 'Do not prompt for confirmation').option('--filter <filter>', 'Provide filter values', collect, []);
+  const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
+  if (!parsed) return 0;
+  const o = parsed.opts as { force?: boolean; filter: string[] };
+  if (!o.force) throw new StatusError(1, `tdock ${what} prune: refusing to prune without confirmation; pass -f`);
+  const f = filtersJson(o.filter);
+  const res = (await call(f ? { filters: f } : {})) as Record<string, unknown>;
+  const deleted = (res[key] as string[] | null) ?? [];
+  if (deleted.length) ctx.out(`Deleted ${what[0]!.toUpperCase()}${what.slice(1)}s:\n${deleted.join('\n')}\n\n`);
+  if (typeof res.SpaceReclaimed === 'number') ctx.out(`Total reclaimed space: ${res.SpaceReclaimed}B\n`);
+  return 0;
+}
