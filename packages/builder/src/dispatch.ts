@@ -13,6 +13,7 @@ import {
 import { goFormatSlice, goQuoteSlice } from './go-quote.js';
 import type { InlineFile, Instruction, SourceContent } from './instructions.js';
 import { ShellLex, envFromList, type EnvLookup } from './lexer.js';
+import { chompHeredocContent, parseHeredoc } from './parser.js';
 import { parseRunMount, type RunMount } from './run-mount.js';
 
 /** The PATH docker adds when the base image has none (Linux). */
@@ -113,19 +114,27 @@ function commit(state: StageState, comment: string): StepPlan {
 
 /** The argv of a RUN, with here-documents handled as BuildKit does (a shebang script becomes a file). */
 function runArgv(shell: string[], cmdLine: string[], prependShell: boolean, files: InlineFile[]): { argv: string[]; files: StepFile[] } {
-  if (files.length === 0) return { argv: prependShell ? [...shell, ...cmdLine] : [...cmdLine], files: [] };
-  const data = (f: InlineFile): string => (f.chomp ? f.data.replace(/^\t+/gm, '') : f.data);
-  const first = files[0];
-  if (cmdLine.length === 1 && /^\d*<<-?\s*/.test(cmdLine[0]) && cmdLine[0].trim().split(/\s+/).length === 1) {
-    if (data(first).startsWith('#!')) {
-      const path = posix.join('/dev/pipes/', first.name);
-      return { argv: [path], files: [{ path, data: data(first), mode: 0o755 }] };
-    }
-    return { argv: [...shell, data(first)], files: [] };
+  const withShell = (args: string[]): string[] => (prependShell ? [...shell, ...args] : args);
+  if (files.length === 0) return { argv: withShell([...cmdLine]), files: [] };
+  if (cmdLine.length !== 1 || !prependShell) throw invalidArgument(`parsing produced an invalid run command: ${goFormatSlice(cmdLine)}`);
+  let single: ReturnType<typeof parseHeredoc>;
+  try {
+    single = parseHeredoc(cmdLine[0]);
+  } catch {
+    single = undefined;
   }
-  let script = cmdLine.join(' ');
-  for (const f of files) script += '\n' + data(f) + f.name;
-  return { argv: [...shell, script], files: [] };
+  if (single) {
+    const first = files[0];
+    const data = first.chomp ? chompHeredocContent(first.data) : first.data;
+    if (data.startsWith('#!')) {
+      const path = posix.join('/dev/pipes/', first.name);
+      return { argv: withShell([path]), files: [{ path, data, mode: 0o755 }] };
+    }
+    return { argv: withShell([data]), files: [] };
+  }
+  let script = cmdLine[0];
+  for (const f of files) script += '\n' + f.data + f.name;
+  return { argv: withShell([script]), files: [] };
 }
 
 /**

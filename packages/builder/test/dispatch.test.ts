@@ -157,9 +157,13 @@ describe('builder/dispatch: config rules', () => {
     const [a, b, c] = r.plans;
     assert.ok(a.kind === 'run' && b.kind === 'run' && c.kind === 'run');
     assert.deepEqual(a.argv, ['/bin/sh', '-c', 'echo a\necho b\n']);
-    assert.deepEqual(b.argv, ['/dev/pipes/EOF']);
+    assert.deepEqual(b.argv, ['/bin/sh', '-c', '/dev/pipes/EOF']);
     assert.deepEqual(b.files, [{ path: '/dev/pipes/EOF', data: '#!/usr/bin/env python3\nprint(1)\n', mode: 0o755 }]);
     assert.deepEqual(c.argv, ['/bin/sh', '-c', 'python3 <<EOF\nprint(2)\nEOF']);
+    const d = walk("FROM x\nRUN <<'EOF' | python\nprint(\"hello\")\nEOF\nRUN <<-EOF\n\techo test\n\tEOF\n").plans;
+    assert.ok(d[0].kind === 'run' && d[1].kind === 'run');
+    assert.deepEqual(d[0].argv, ['/bin/sh', '-c', "<<'EOF' | python\nprint(\"hello\")\nEOF"]);
+    assert.deepEqual(d[1].argv, ['/bin/sh', '-c', 'echo test\n']);
   });
 
   it('plans COPY with expanded sources, heredoc contents and ownership rules', () => {

@@ -137,3 +137,40 @@ describe('builder/instructions: typed forms', () => {
     assert.equal(c.trigger?.kind === 'copy' && c.trigger.dest, '/app');
   });
 });
+
+describe('builder/instructions: heredocs (BuildKit parse_heredoc_test.go)', () => {
+  const copies: Array<[string, { dest: string; sourcePaths: string[]; sourceContents: Array<{ path: string; data: string; expand: boolean }> }]> = [
+    ['COPY /foo /bar', { dest: '/bar', sourcePaths: ['/foo'], sourceContents: [] }],
+    ['COPY <<EOF /bar\nEOF', { dest: '/bar', sourcePaths: [], sourceContents: [{ path: 'EOF', data: '', expand: true }] }],
+    ['COPY <<EOF /bar\nTESTING\nEOF', { dest: '/bar', sourcePaths: [], sourceContents: [{ path: 'EOF', data: 'TESTING\n', expand: true }] }],
+    ['COPY <<-EOF /bar\n\tTESTING\nEOF', { dest: '/bar', sourcePaths: [], sourceContents: [{ path: 'EOF', data: 'TESTING\n', expand: true }] }],
+    ["COPY <<'EOF' /bar\nTESTING\nEOF", { dest: '/bar', sourcePaths: [], sourceContents: [{ path: 'EOF', data: 'TESTING\n', expand: false }] }],
+    ['COPY <<EOF1 <<EOF2 /bar\nthis is the first file\nEOF1\nthis is the second file\nEOF2', {
+      dest: '/bar', sourcePaths: [],
+      sourceContents: [{ path: 'EOF1', data: 'this is the first file\n', expand: true }, { path: 'EOF2', data: 'this is the second file\n', expand: true }],
+    }],
+    ['COPY <<EOF foo.txt /bar\nthis is inline\nEOF', { dest: '/bar', sourcePaths: ['foo.txt'], sourceContents: [{ path: 'EOF', data: 'this is inline\n', expand: true }] }],
+    ['COPY <<EOF /quotes\n"quotes"\nEOF', { dest: '/quotes', sourcePaths: [], sourceContents: [{ path: 'EOF', data: '"quotes"\n', expand: true }] }],
+  ];
+  for (const [df, want] of copies) {
+    it(df.split('\n')[0], () => {
+      const c = inst(df, 'copy');
+      assert.deepEqual({ dest: c.dest, sourcePaths: c.sourcePaths, sourceContents: c.sourceContents }, want);
+    });
+  }
+  const runs: Array<[string, boolean, string[], Array<{ name: string; data: string; chomp: boolean }>]> = [
+    ['RUN ["ls", "/"]', false, ['ls', '/'], []],
+    ['RUN ["<<EOF"]', false, ['<<EOF'], []],
+    ['RUN ls /', true, ['ls /'], []],
+    ['RUN <<EOF\nls /\nwhoami\nEOF', true, ['<<EOF'], [{ name: 'EOF', data: 'ls /\nwhoami\n', chomp: false }]],
+    ["RUN <<'EOF' | python\nprint(\"hello\")\nprint(\"world\")\nEOF", true, ["<<'EOF' | python"],
+      [{ name: 'EOF', data: 'print("hello")\nprint("world")\n', chomp: false }]],
+    ['RUN <<-EOF\n\techo test\nEOF', true, ['<<-EOF'], [{ name: 'EOF', data: '\techo test\n', chomp: true }]],
+  ];
+  for (const [df, shell, command, files] of runs) {
+    it(df.split('\n')[0], () => {
+      const r = inst(df, 'run');
+      assert.deepEqual([r.prependShell, r.cmdLine, r.files], [shell, command, files]);
+    });
+  }
+});
