@@ -110,6 +110,19 @@ describe('testkit fixtures served by the registry', function () {
     }
   });
 
+  it('the index layout and save archive name the index and both platforms', () => {
+    const ix = f.index;
+    const layoutIndex = JSON.parse(readFileSync(join(ix.ociLayout, 'index.json'), 'utf8')) as Manifest;
+    assert.equal(layoutIndex.manifests?.[0]?.digest, ix.indexDigest);
+    const blob = JSON.parse(readFileSync(join(ix.ociLayout, 'blobs/sha256', ix.indexDigest.slice(7)), 'utf8')) as Manifest;
+    assert.deepEqual(blob.manifests?.map((m) => m.digest), ix.manifests.map((m) => m.manifestDigest));
+    assert.equal(ix.manifests[0]?.manifestDigest, f.busybox.ociManifestDigest, 'host platform entry is the busybox image');
+    const saved = JSON.parse(execFileSync('tar', ['xOf', ix.saveArchive, 'index.json']).toString()) as Manifest;
+    assert.equal(saved.manifests?.[0]?.digest, ix.indexDigest);
+    const names = execFileSync('tar', ['tf', ix.saveArchive]).toString().split('\n');
+    for (const m of ix.manifests) assert.ok(names.includes(`blobs/sha256/${m.manifestDigest.slice(7)}`));
+  });
+
   it('busybox rootfs runs and has its users; debian carries no mirror or host files', () => {
     const out = execFileSync('chroot', [f.busybox.rootfs, '/bin/sh', '-c', 'echo hi; id -u tdtest; ls -d /tmp']).toString();
     assert.equal(out, 'hi\n1000\n/tmp\n');

@@ -64,6 +64,15 @@ describe('testkit registry', function () {
     assert.equal(right.status, 200);
   });
 
+  it('basic auth and TLS combine', async () => {
+    reg = await startRegistry({ auth: 'basic', tls: true });
+    assert.equal((await httpRequest(`${reg.url}/v2/`, { ca: reg.caPem })).status, 401);
+    const auth = `Basic ${Buffer.from(`${reg.username}:${reg.password}`).toString('base64')}`;
+    const ok = await httpRequest(`${reg.url}/v2/kit/busybox/tags/list`, { ca: reg.caPem, headers: { authorization: auth } });
+    assert.equal(ok.status, 200);
+    assert.deepEqual((JSON.parse(ok.body.toString()) as { tags: string[] }).tags.sort(), ['latest', 'oci']);
+  });
+
   it('TLS refuses a client without the CA and works with it', async () => {
     reg = await startRegistry({ tls: true });
     assert.match(reg.url, /^https:/);
