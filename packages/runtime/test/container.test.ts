@@ -193,6 +193,47 @@ describe('container', function () {
     }
   });
 
+  it('execs in the same namespaces, cgroup and restrictions, with exit codes', async () => {
+    const id = `t${process.pid}-exec`;
+    const spec = env.spec({ args: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'], hostname: 'exec-box' });
+    spec.linux = { ...spec.linux, resources: { pids: { limit: 50 } } };
+    await env.runtime.run(id, { bundle: env.root, spec, rootfs: env.overlay(id) });
+    try {
+      const collect = async (s: Awaited<ReturnType<typeof env.runtime.exec>>): Promise<{ out: string; exit: ExitRecord | undefined }> => {
+        let out = '';
+        let exit: ExitRecord | undefined;
+        for (let f = await s.next(); f !== null; f = await s.next()) {
+          if ('data' in f) out += Buffer.from(f.data, 'base64').toString();
+          else exit = f.exit;
+        }
+        return { out, exit };
+      };
+      const probe = await collect(await env.runtime.exec(id, { args: ['sh', '-c', 'hostname; grep -E "^(CapEff|Seccomp):" /proc/self/status; tr "\\0" " " < /proc/1/cmdline; echo; ls /proc | grep -cE "^[0-9]+$"'] }));
+      assert.equal(probe.exit?.exitCode, 0, probe.out);
+      const lines = probe.out.trim().split('\n');
+      assert.equal(lines[0], 'exec-box');
+      assert.match(probe.out, /CapEff:\s+00000000a80425fb/);
+      assert.match(probe.out, /Seccomp:\s+2/);
+      assert.match(lines[3] ?? '', /^sh -c trap/);
+      // In the container's cgroup namespace, a process in the container's own cgroup sees '/' everywhere.
+      const cg = await collect(await env.runtime.exec(id, { args: ['grep', '-E', ':(memory|pids|cpu):', '/proc/self/cgroup'] }));
+      assert.equal(cg.out.trim().split('\n').length, 3, cg.out);
+      for (const line of cg.out.trim().split('\n')) assert.match(line, /:\/$/);
+      assert.equal((await collect(await env.runtime.exec(id, { args: ['sh', '-c', 'exit 5'] }))).exit?.exitCode, 5);
+      assert.equal((await collect(await env.runtime.exec(id, { args: ['nope'] }))).exit?.exitCode, 127);
+      const priv = await collect(await env.runtime.exec(id, { args: ['grep', '^CapEff', '/proc/self/status'], privileged: true }));
+      assert.doesNotMatch(priv.out, /a80425fb/);
+      const tty = await collect(await env.runtime.exec(id, { args: ['stty', 'size'], tty: true, consoleSize: { rows: 33, cols: 99 } }));
+      assert.match(tty.out, /33 99/);
+      const user = await collect(await env.runtime.exec(id, { args: ['id', '-u'], user: { uid: 1000, gid: 1000 } }));
+      assert.equal(user.out.trim(), '1000');
+      await env.runtime.kill(id, 'TERM');
+      assert.equal((await env.runtime.wait(id)).exitCode, 0);
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
   it('survives kill -9 of its caller; a new caller reconnects, reads the log and gets the exit code', async () => {
     const id = `t${process.pid}-live`;
     const caller = fileURLToPath(new URL('./support/live-caller.js', import.meta.url));

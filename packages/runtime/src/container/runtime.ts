@@ -11,7 +11,8 @@ import type { RootfsMount } from '../init/plan.cjs';
 import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
 import { STATE_FILES, type ShimConfig } from '../shim/config.js';
 import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
-import { shimAttach, shimRequest, type Attachment, type ExitRecord, type ShimState } from '../shim/protocol.js';
+import { shimAttach, shimExec, shimRequest, type Attachment, type ExecSession, type ExitRecord, type ShimState } from '../shim/protocol.js';
+import type { ExecPlan, InitPlan } from '../init/plan.cjs';
 import { createCgroupManager, detectCgroups, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
 import { specToPlan } from '../spec/plan.js';
 import type { OciSpec } from '../spec/types.js';
@@ -55,6 +56,20 @@ export interface CreateOptions {
   network?: (pid: number) => Promise<void>;
   /** Host paths of `cgroup.procs` files the container joins just before exec. */
   cgroupProcs?: string[];
+}
+
+/** Options of {@link Runtime.exec}; absent fields come from the container's own process. */
+export interface ExecOptions {
+  args: string[];
+  /** Added to (and overriding) the container's environment. */
+  env?: string[];
+  cwd?: string;
+  user?: { uid: number; gid: number; additionalGids?: number[] };
+  tty?: boolean;
+  stdin?: boolean;
+  consoleSize?: { rows: number; cols: number };
+  /** All capabilities, no seccomp (Docker's `exec --privileged`). */
+  privileged?: boolean;
 }
 
 /** The OCI runtime-spec state of a container. */
@@ -330,6 +345,39 @@ export class Runtime {
     return shimAttach(this.record(id).socketPath, opts);
   }
 
+  /** Runs a process in a running container: same namespaces, cgroup, user and restrictions unless overridden. */
+  async exec(id: string, opts: ExecOptions): Promise<ExecSession> {
+    const rec = this.record(id);
+    const cfg = readJsonIfExists<ShimConfig>(path.join(this.stateDir(id), STATE_FILES.shimConfig));
+    if (!cfg) throw new TdockError('not-found', `container ${id} has no configuration`);
+    if (opts.args.length === 0) throw new TdockError('invalid-argument', 'exec needs a command');
+    const base: InitPlan = cfg.plan;
+    const env = mergeEnv(base.env, opts.env ?? []);
+    const has = (t: string): boolean => base.namespaces.some((n) => n.type === t);
+    const namespaces: ExecPlan['namespaces'] = [];
+    if (has('ipc')) namespaces.push('ipc');
+    if (has('uts')) namespaces.push('uts');
+    if (has('network')) namespaces.push('net');
+    if (has('cgroup')) namespaces.push('cgroup');
+    namespaces.push('mnt');
+    const plan: Omit<ExecPlan, 'pid'> = {
+      args: opts.args,
+      env,
+      cwd: opts.cwd ?? base.cwd,
+      uid: opts.user?.uid ?? base.uid,
+      gid: opts.user?.gid ?? base.gid,
+      additionalGids: opts.user ? (opts.user.additionalGids ?? []) : base.additionalGids,
+      rlimits: base.rlimits,
+      noNewPrivileges: base.noNewPrivileges,
+      terminal: opts.tty ?? false,
+      cgroupProcs: base.cgroupProcs,
+      namespaces,
+      ...(!opts.privileged && base.caps ? { caps: base.caps } : {}),
+      ...(!opts.privileged && base.seccomp !== undefined ? { seccomp: base.seccomp, seccompFlags: base.seccompFlags ?? 1 } : {}),
+    };
+    return shimExec(rec.socketPath, { op: 'exec', plan, stdin: opts.stdin ?? false, ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : {}) });
+  }
+
   /** Resizes the container's terminal. */
   async resize(id: string, rows: number, cols: number): Promise<void> {
     await shimRequest(this.record(id).socketPath, { op: 'resize', rows, cols });
@@ -395,6 +443,13 @@ export class Runtime {
     }
     return out;
   }
+}
+
+/** `base` with `extra` applied: a variable in `extra` replaces the one of the same name. */
+function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...extra]) out.set(e.split('=', 1)[0] as string, e);
+  return [...out.values()];
 }
 
 function readConfig(bundle: string): unknown {

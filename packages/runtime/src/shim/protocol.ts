@@ -3,6 +3,7 @@
 // (one line when the process has exited). This file is also what callers import to talk to a shim.
 import net from 'node:net';
 import { TdockError, type ErrorKind } from '@tdock/core';
+import type { ExecPlan } from '../init/plan.cjs';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
 
 /** What the shim knows about its container (OCI statuses). */
@@ -39,6 +40,7 @@ export type ShimRequest =
   | { op: 'attach'; stdin?: boolean }
   | { op: 'stdin'; data: string }
   | { op: 'close-stdin' }
+  | { op: 'exec'; plan: Omit<ExecPlan, 'pid'>; stdin?: boolean; consoleSize?: { rows: number; cols: number } }
   | { op: 'shutdown' };
 
 /** A reply; `error` carries a TdockError kind and message. */
@@ -84,11 +86,27 @@ export interface Attachment {
   close(): void;
 }
 
+/** An exec'd process: an attachment that can also be resized and signalled. */
+export interface ExecSession extends Attachment {
+  resize(rows: number, cols: number): void;
+  kill(signal: string | number): void;
+}
+
 /** Attaches to the container's stdio. */
 export async function shimAttach(socketPath: string, opts: { stdin?: boolean } = {}): Promise<Attachment> {
+  return open(socketPath, { op: 'attach', stdin: opts.stdin ?? false });
+}
+
+/** Runs a process in the running container (its frames end with `{exit}`). */
+export async function shimExec(socketPath: string, req: Extract<ShimRequest, { op: 'exec' }>): Promise<ExecSession> {
+  const a = await open(socketPath, req);
+  return a as ExecSession;
+}
+
+async function open(socketPath: string, req: ShimRequest): Promise<Attachment & ExecSession> {
   const sock = await connect(socketPath);
   const reader = new JsonLineReader<AttachFrame | ShimReply>(sock);
-  writeJsonLine(sock, { op: 'attach', stdin: opts.stdin ?? false });
+  writeJsonLine(sock, req);
   const first = await reader.next();
   if (first === null || !('ok' in first) || !first.ok) {
     sock.destroy();
@@ -100,5 +118,7 @@ export async function shimAttach(socketPath: string, opts: { stdin?: boolean } =
     write: (data) => void writeJsonLine(sock, { op: 'stdin', data: Buffer.from(data).toString('base64') }),
     closeStdin: () => void writeJsonLine(sock, { op: 'close-stdin' }),
     close: () => sock.destroy(),
+    resize: (rows, cols) => void writeJsonLine(sock, { op: 'resize', rows, cols }),
+    kill: (signal) => void writeJsonLine(sock, { op: 'kill', signal }),
   };
 }

@@ -18,6 +18,50 @@ import { JsonLineReader, writeJsonLine } from './json-lines.js';
 import type { AttachFrame, ExitRecord, ShimReply, ShimRequest, ShimState } from './protocol.js';
 import { spawnInit, type InitHandle } from './spawn-init.js';
 
+/** The shim's side of a process's stdio: the fds the child gets, output streams, stdin, pty master. */
+interface Stdio {
+  childFds: [number, number, number];
+  outputs: { stream: Readable; name: 'stdout' | 'stderr' }[];
+  stdin?: Writable;
+  /** The pty master, or -1. */
+  master: number;
+  slavePath?: string;
+}
+
+/** A pty (the slave on 0..2) or pipes (stdin a pipe only when kept open, else /dev/null). */
+function makeStdio(terminal: boolean, openStdin: boolean, size?: { rows: number; cols: number }): Stdio {
+  if (terminal) {
+    const pty = openPty(size);
+    return {
+      childFds: [pty.slave, pty.slave, pty.slave],
+      outputs: [{ stream: new tty.ReadStream(pty.master), name: 'stdout' }],
+      stdin: new tty.WriteStream(dupCloexec(pty.master)),
+      master: pty.master,
+      slavePath: pty.slavePath,
+    };
+  }
+  let stdinFd: number;
+  let stdin: Writable | undefined;
+  if (openStdin) {
+    const [r, w] = pipe();
+    stdinFd = r;
+    stdin = new net.Socket({ fd: w, readable: false, writable: true });
+  } else {
+    stdinFd = sysOpen('/dev/null', O.RDWR | O.CLOEXEC);
+  }
+  const [outR, outW] = pipe();
+  const [errR, errW] = pipe();
+  return {
+    childFds: [stdinFd, outW, errW],
+    outputs: [
+      { stream: new net.Socket({ fd: outR, readable: true, writable: false }), name: 'stdout' },
+      { stream: new net.Socket({ fd: errR, readable: true, writable: false }), name: 'stderr' },
+    ],
+    ...(stdin ? { stdin } : {}),
+    master: -1,
+  };
+}
+
 /** The control channel with the caller during create (fd 3 of the shim): ready → go → created. */
 export interface CreateControl {
   send(msg: unknown): void;
@@ -46,30 +90,13 @@ export class Shim {
   /** Spawns the init and runs the create handshake; resolves once the container is created and served. */
   async create(control: CreateControl | undefined): Promise<{ pid: number; workMs: number }> {
     const plan = { ...this.cfg.plan };
-    let childFds: number[];
-    if (this.cfg.terminal) {
-      const pty = openPty(this.cfg.consoleSize);
-      plan.consolePath = pty.slavePath;
-      childFds = [pty.slave, pty.slave, pty.slave];
-      this.master = pty.master;
-      this.readOutput(new tty.ReadStream(pty.master), 'stdout');
-      this.stdinWriter = new tty.WriteStream(dupCloexec(pty.master));
-    } else {
-      let stdin: number;
-      if (this.cfg.openStdin) {
-        const [r, w] = pipe();
-        stdin = r;
-        this.stdinWriter = new net.Socket({ fd: w, readable: false, writable: true });
-      } else {
-        stdin = sysOpen('/dev/null', O.RDWR | O.CLOEXEC);
-      }
-      const [outR, outW] = pipe();
-      const [errR, errW] = pipe();
-      this.readOutput(new net.Socket({ fd: outR, readable: true, writable: false }), 'stdout');
-      this.readOutput(new net.Socket({ fd: errR, readable: true, writable: false }), 'stderr');
-      childFds = [stdin, outW, errW];
-    }
-    const init = spawnInit({ stdio: childFds as [number, number, number], pidNamespace: this.cfg.pidNamespace });
+    const io = makeStdio(this.cfg.terminal, this.cfg.openStdin, this.cfg.consoleSize);
+    if (io.slavePath !== undefined) plan.consolePath = io.slavePath;
+    const childFds = io.childFds;
+    this.master = io.master;
+    this.stdinWriter = io.stdin;
+    for (const o of io.outputs) this.readOutput(o.stream, o.name);
+    const init = spawnInit({ stdio: childFds, pidNamespace: this.cfg.pidNamespace });
     for (const fd of new Set(childFds)) sysClose(fd);
     this.init = init;
     this.state.pid = init.pid;
@@ -216,6 +243,8 @@ export class Shim {
         return this.reply(sock, { ok: true });
       case 'attach':
         return this.attach(sock, reader, req.stdin ?? false);
+      case 'exec':
+        return this.exec(sock, reader, req);
       case 'shutdown':
         if (this.state.status === 'running' || this.state.status === 'created') {
           throw new TdockError('conflict', `container ${this.cfg.id} is ${this.state.status}: kill it first`);
@@ -241,6 +270,64 @@ export class Shim {
     if (this.state.status === 'created') this.state.status = 'running';
     this.state.startedAt = new Date().toISOString();
     return { ...this.state };
+  }
+
+  /** Runs a process in the container; its stdio and exit travel on this connection only. */
+  private async exec(sock: net.Socket, reader: JsonLineReader<ShimRequest>, req: Extract<ShimRequest, { op: 'exec' }>): Promise<void> {
+    if (this.state.status !== 'running') throw new TdockError('conflict', `container ${this.cfg.id} is not running`);
+    const io = makeStdio(req.plan.terminal, req.stdin ?? false, req.consoleSize);
+    const h = spawnInit({ stdio: io.childFds, pidNamespace: { path: `/proc/${this.state.pid}/ns/pid` } });
+    for (const fd of new Set(io.childFds)) sysClose(fd);
+    h.send({ exec: { ...req.plan, pid: this.state.pid } });
+    this.reply(sock, { ok: true }, false);
+    let open = io.outputs.length;
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let failure: { step: string; message: string; exitCode?: number } | undefined;
+    const finish = (): void => {
+      if (!exited || open > 0) return;
+      const signum = exited.signal ? os.constants.signals[exited.signal] : 0;
+      const exit: ExitRecord = {
+        exitCode: failure?.exitCode ?? exited.code ?? 128 + signum,
+        ...(exited.signal ? { signal: exited.signal } : {}),
+        exitedAt: new Date().toISOString(),
+        ...(failure ? { error: { step: failure.step, message: failure.message } } : {}),
+      };
+      if (io.master >= 0) io.stdin?.destroy();
+      writeJsonLine(sock, { exit });
+      sock.end();
+    };
+    for (const o of io.outputs) {
+      let done = false;
+      const end = (): void => {
+        if (done) return;
+        done = true;
+        open--;
+        finish();
+      };
+      o.stream.on('data', (chunk: Buffer) => void writeJsonLine(sock, { stream: o.name, data: chunk.toString('base64') }));
+      o.stream.on('end', end);
+      o.stream.on('close', end);
+      o.stream.on('error', end);
+    }
+    h.child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      setTimeout(() => {
+        open = 0;
+        finish();
+      }, 2000).unref();
+      finish();
+    });
+    void h.next().then((msg) => {
+      if (msg !== null && 'error' in msg) failure = msg.error;
+    });
+    for (;;) {
+      const msg = await reader.next();
+      if (msg === null) return;
+      if (msg.op === 'stdin') io.stdin?.write(Buffer.from(msg.data, 'base64'));
+      else if (msg.op === 'close-stdin' && io.master < 0) io.stdin?.end();
+      else if (msg.op === 'resize' && io.master >= 0) setWinsize(io.master, msg.rows, msg.cols);
+      else if (msg.op === 'kill' && h.pid > 0) process.kill(h.pid, msg.signal);
+    }
   }
 
   private async attach(sock: net.Socket, reader: JsonLineReader<ShimRequest>, withStdin: boolean): Promise<void> {
