@@ -11,3 +11,4 @@ export * from './stage-graph.js';
 export * from './cache-key.js';
 export * from './backend.js';
 export * from './build.js';
+export * from './copy-sources.js';
