@@ -73,12 +73,11 @@ export function isConnectionError(err: unknown): boolean {
   return CONNECTION_CODES.has(errCode(err));
 }
 
-/** True when a TLS handshake failed because the server speaks plain HTTP. */
+/** True when a TLS handshake failed because the server speaks plain HTTP (OpenSSL's record errors). */
 function isPlainHttpServer(err: unknown): boolean {
   const code = errCode(err);
-  const msg = String((err as Error)?.message ?? '') + String((err as { cause?: Error })?.cause?.message ?? '');
-  return code.startsWith('ERR_SSL_') && !isCertificateError(err) || /wrong version number|packet length too long|http request/i.test(msg)
-    || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET';
+  const msg = String((err as Error)?.message ?? '');
+  return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long/i.test(msg);
 }
 
 /** Docker's rule: loopback hosts are insecure (plain HTTP allowed) by default. */
@@ -238,7 +237,7 @@ export class Transport {
     if (isCertificateError(err)) {
       return new RegistryError('TLS', `tls: failed to verify certificate of ${host}: ${sanitize((err as Error).message)}`, { cause: err, retryable: false });
     }
-    if (isConnectionError(err) || isPlainHttpServer(err)) {
+    if (isConnectionError(err) || errCode(err).startsWith('ERR_SSL_')) {
       return new RegistryError('CONNECTION', `cannot reach registry ${host}: ${sanitize((err as Error).message)} (${errCode(err)})`, { cause: err });
     }
     return err;

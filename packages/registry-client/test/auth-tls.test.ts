@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry, type RegistryHandle } from '@tdock/testkit';
+import { makeTestCertificates, run, startRegistry, type RegistryHandle } from '@tdock/testkit';
 import { RegistryClient, RegistryError, dockerConfigCredentials, staticCredentials } from '../src/index.js';
 import { drain, makeImage, skopeoPush } from './helpers.js';
 
@@ -128,5 +129,47 @@ describe('registry-client basic auth and TLS (real registry)', function () {
         await without.close();
       }
     });
+  });
+
+  // distribution 2.8 in the kit does not ask for client certificates, so a small HTTPS server that
+  // requires one stands in for a registry configured with `http.tls.clientcas`.
+  it('presents the client certificate from certs.d', async () => {
+    const certDir = join(dir, 'mtls');
+    await mkdir(certDir, { recursive: true });
+    const certs = await makeTestCertificates(certDir);
+    const ext = join(certDir, 'client.ext');
+    await writeFile(ext, 'extendedKeyUsage=clientAuth\n');
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    await run('openssl', ['req', ...ec, '-keyout', join(certDir, 'client.key'), '-out', join(certDir, 'client.csr'), '-subj', '/CN=tdock-client']);
+    await run('openssl', ['x509', '-req', '-in', join(certDir, 'client.csr'), '-CA', certs.caFile, '-CAkey', join(certDir, 'ca.key'),
+      '-set_serial', '7', '-days', '1', '-out', join(certDir, 'client.cert'), '-extfile', ext]);
+    const server = createServer({
+      key: await readFile(certs.keyFile), cert: await readFile(certs.certFile), ca: certs.caPem, requestCert: true, rejectUnauthorized: true,
+    }, (req, res) => {
+      if (req.url === '/v2/') res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const host = `127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const withCert = join(dir, 'certs-mtls');
+    const withoutCert = join(dir, 'certs-ca-only');
+    for (const d of [withCert, withoutCert]) {
+      await mkdir(join(d, host), { recursive: true });
+      await writeFile(join(d, host, 'ca.crt'), certs.caPem);
+    }
+    await writeFile(join(withCert, host, 'client.cert'), await readFile(join(certDir, 'client.cert')));
+    await writeFile(join(withCert, host, 'client.key'), await readFile(join(certDir, 'client.key')));
+    const good = new RegistryClient({ platform: amd64, certsDir: withCert });
+    const bad = new RegistryClient({ platform: amd64, certsDir: withoutCert });
+    try {
+      await assert.rejects(good.resolve(`${host}/x:v1`), { code: 'MANIFEST_UNKNOWN' });
+      await assert.rejects(bad.resolve(`${host}/x:v1`), (e: unknown) => e instanceof RegistryError && e.code === 'CONNECTION');
+    } finally {
+      await good.close();
+      await bad.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
