@@ -62,10 +62,13 @@ function fakeEngine() {
         c.stdin.on('end', () => exit(c, 0));
       };
       wait();
+    } else if (cmd[0] === 'sleep') {
+      c.events.once('kill', () => exit(c, 137));
     } else {
       setImmediate(() => exit(c, 127));
     }
   };
+  const execs = new Map<string, { cmd: string[]; exitCode?: number; running: boolean }>();
   const session = (c: FakeContainer, wantStdin: boolean): StreamSession => {
     const pending: OutputChunk[] = [];
     let sink: StreamSink | undefined;
@@ -86,7 +89,38 @@ function fakeEngine() {
     };
   };
   return fakeServices({
+    exec: {
+      create: async (containerId: string, body: { Cmd?: string[] }) => {
+        if (!get(containerId).running) throw new TdockError('conflict', `container ${containerId} is not running`);
+        const id = `e${execs.size}`.padEnd(64, '0');
+        execs.set(id, { cmd: body.Cmd ?? [], running: false });
+        return { Id: id };
+      },
+      start: async (id: string) => {
+        const e = execs.get(id);
+        if (!e) throw notFound(`No such exec instance: ${id}`);
+        return {
+          tty: false,
+          async run(io) {
+            e.running = true;
+            io.sink.write({ stream: 'stdout', data: Buffer.from(`exec:${e.cmd.join(' ')}\n`) });
+            e.exitCode = e.cmd[0] === 'false' ? 1 : 0;
+            e.running = false;
+          },
+        } satisfies StreamSession;
+      },
+      inspect: async (id: string) => {
+        const e = execs.get(id);
+        if (!e) throw notFound(`No such exec instance: ${id}`);
+        return { ID: id, Running: e.running, ExitCode: e.exitCode ?? null, ProcessConfig: { entrypoint: e.cmd[0], arguments: e.cmd.slice(1), tty: false, privileged: false } };
+      },
+    },
     containers: {
+      kill: async (id: string) => {
+        const c = get(id);
+        if (!c.running) throw new TdockError('conflict', `container ${c.id} is not running`);
+        c.events.emit('kill');
+      },
       create: async ({ name, body }: { name?: string; body: ContainerCreateBody }) => {
         const id = (++n).toString(16).padStart(64, 'a');
         containers.set(id, { id, name: name ?? `c${n}`, body, running: false, removed: false, output: [], events: new EventEmitter() });
@@ -164,6 +198,22 @@ describe('api: the docker CLI against the HTTP layer (fake engine)', function ()
     const r = await docker(sock, ['run', '-i', '--rm', 'img', 'cat'], 'hi there\n');
     assert.equal(r.stdout, 'hi there\n');
     assert.equal(r.code, 0);
+  });
+
+  it('docker exec runs through a hijacked exec start and exits with ExitCode', async () => {
+    assert.equal((await docker(sock, ['run', '-d', '--name', 'sleeper', 'img', 'sleep'])).code, 0);
+    let r = await docker(sock, ['exec', 'sleeper', 'echo', 'x']);
+    assert.equal(r.stdout, 'exec:echo x\n');
+    assert.equal(r.code, 0, r.stderr);
+    r = await docker(sock, ['exec', 'sleeper', 'false']);
+    assert.equal(r.code, 1);
+    r = await docker(sock, ['exec', 'nope', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /No such container: nope/);
+    r = await docker(sock, ['kill', 'sleeper']);
+    assert.equal(r.code, 0, r.stderr);
+    r = await docker(sock, ['kill', 'sleeper']);
+    assert.match(r.stderr, /is not running/);
   });
 
   it('docker run -d prints the ID; docker ps lists it; docker rm removes it', async () => {
