@@ -87,6 +87,14 @@ describe('registry-client pull (real registry)', function () {
       (e: unknown) => e instanceof RegistryError && (e.code === 'NAME_UNKNOWN' || e.code === 'MANIFEST_UNKNOWN') && e.status === 404);
   });
 
+  it('opens a layer at an offset (a resumed ingest), checking the size', async () => {
+    const image = await client.getImage(`${registry.host}/single:oci`);
+    const layer = image.layers[1]!;
+    const chunks: Buffer[] = [];
+    for await (const chunk of await layer.open({ offset: 1000 })) chunks.push(chunk as Buffer);
+    assert.deepEqual(Buffer.concat(chunks), single.layers[1]?.data.subarray(1000));
+  });
+
   it('reports BLOB_UNKNOWN as a stream error', async () => {
     const stream = await client.openBlob(`${registry.host}/single`, { digest: `sha256:${'0'.repeat(64)}`, size: 1 });
     await assert.rejects(drain(stream), (e: unknown) => e instanceof RegistryError && e.code === 'BLOB_UNKNOWN');
