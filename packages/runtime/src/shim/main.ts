@@ -3,9 +3,12 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { close as sysClose } from '../sys/index.js';
 import { STATE_FILES, type ShimConfig } from './config.js';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
-import { Shim, type CreateControl } from './shim.js';
+import { spawnInit } from './spawn-init.js';
+import { makeStdio } from './stdio.js';
+import type { CreateControl } from './shim.js';
 
 async function main(): Promise<void> {
   process.title = 'tdock-shim';
@@ -24,7 +27,15 @@ async function main(): Promise<void> {
   const control: CreateControl | undefined = sock && reader
     ? { send: (m) => void writeJsonLine(sock, m), next: () => reader.next() }
     : undefined;
-  const shim = new Shim(cfg);
+  // Spawn the init first and load the rest of the shim while its Node starts (DESIGN §1: start-up dominates).
+  const plan = { ...cfg.plan };
+  const io = makeStdio(cfg.terminal, cfg.openStdin, cfg.consoleSize);
+  if (io.slavePath !== undefined) plan.consolePath = io.slavePath;
+  const init = spawnInit({ stdio: io.childFds, pidNamespace: cfg.pidNamespace });
+  for (const fd of new Set(io.childFds)) sysClose(fd);
+  init.send({ plan });
+  const { Shim } = await import('./shim.js');
+  const shim = new Shim(cfg, io, init);
   try {
     const created = await shim.create(control);
     control?.send({ created: true, ...created });

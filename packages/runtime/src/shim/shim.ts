@@ -5,11 +5,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import tty from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { TdockError, errorKindOf } from '@tdock/core';
-import { O, close as sysClose, dupCloexec, open as sysOpen, openPty, pipe, setWinsize } from '../sys/index.js';
+import { close as sysClose, setWinsize } from '../sys/index.js';
 import type { InitMessage } from '../init/plan.cjs';
 import { writeFileAtomic } from './atomic-file.js';
 import { STATE_FILES, type ShimConfig } from './config.js';
@@ -17,50 +16,7 @@ import { JsonFileLog } from './json-log.js';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
 import type { AttachFrame, ExitRecord, ShimReply, ShimRequest, ShimState } from './protocol.js';
 import { spawnInit, type InitHandle } from './spawn-init.js';
-
-/** The shim's side of a process's stdio: the fds the child gets, output streams, stdin, pty master. */
-interface Stdio {
-  childFds: [number, number, number];
-  outputs: { stream: Readable; name: 'stdout' | 'stderr' }[];
-  stdin?: Writable;
-  /** The pty master, or -1. */
-  master: number;
-  slavePath?: string;
-}
-
-/** A pty (the slave on 0..2) or pipes (stdin a pipe only when kept open, else /dev/null). */
-function makeStdio(terminal: boolean, openStdin: boolean, size?: { rows: number; cols: number }): Stdio {
-  if (terminal) {
-    const pty = openPty(size);
-    return {
-      childFds: [pty.slave, pty.slave, pty.slave],
-      outputs: [{ stream: new tty.ReadStream(pty.master), name: 'stdout' }],
-      stdin: new tty.WriteStream(dupCloexec(pty.master)),
-      master: pty.master,
-      slavePath: pty.slavePath,
-    };
-  }
-  let stdinFd: number;
-  let stdin: Writable | undefined;
-  if (openStdin) {
-    const [r, w] = pipe();
-    stdinFd = r;
-    stdin = new net.Socket({ fd: w, readable: false, writable: true });
-  } else {
-    stdinFd = sysOpen('/dev/null', O.RDWR | O.CLOEXEC);
-  }
-  const [outR, outW] = pipe();
-  const [errR, errW] = pipe();
-  return {
-    childFds: [stdinFd, outW, errW],
-    outputs: [
-      { stream: new net.Socket({ fd: outR, readable: true, writable: false }), name: 'stdout' },
-      { stream: new net.Socket({ fd: errR, readable: true, writable: false }), name: 'stderr' },
-    ],
-    ...(stdin ? { stdin } : {}),
-    master: -1,
-  };
-}
+import { makeStdio, type Stdio } from './stdio.js';
 
 /** The control channel with the caller during create (fd 3 of the shim): ready → go → created. */
 export interface CreateControl {
@@ -71,7 +27,7 @@ export interface CreateControl {
 /** One running shim. */
 export class Shim {
   private readonly state: ShimState;
-  private init?: InitHandle;
+  private readonly init: InitHandle;
   private readonly log: JsonFileLog;
   private master = -1;
   private stdinWriter?: Writable;
@@ -82,27 +38,20 @@ export class Shim {
   private pendingExit?: { code: number | null; signal: NodeJS.Signals | null };
   private initError?: { step: string; message: string; exitCode?: number };
 
-  constructor(private readonly cfg: ShimConfig) {
-    this.state = { id: cfg.id, status: 'creating', pid: 0, createdAt: new Date().toISOString(), shimPid: process.pid };
+  /** `io` and `init` come from main.ts, which spawns the init before loading this module (start-up overlaps). */
+  constructor(private readonly cfg: ShimConfig, io: Stdio, init: InitHandle) {
+    this.state = { id: cfg.id, status: 'creating', pid: init.pid, createdAt: new Date().toISOString(), shimPid: process.pid };
     this.log = new JsonFileLog(cfg.logPath);
+    this.init = init;
+    this.master = io.master;
+    this.stdinWriter = io.stdin;
+    for (const o of io.outputs) this.readOutput(o.stream, o.name);
+    void init.exited.then(({ code, signal }) => this.onExit(code, signal));
   }
 
   /** Spawns the init and runs the create handshake; resolves once the container is created and served. */
   async create(control: CreateControl | undefined): Promise<{ pid: number; workMs: number }> {
-    const plan = { ...this.cfg.plan };
-    const io = makeStdio(this.cfg.terminal, this.cfg.openStdin, this.cfg.consoleSize);
-    if (io.slavePath !== undefined) plan.consolePath = io.slavePath;
-    const childFds = io.childFds;
-    this.master = io.master;
-    this.stdinWriter = io.stdin;
-    for (const o of io.outputs) this.readOutput(o.stream, o.name);
-    const init = spawnInit({ stdio: childFds, pidNamespace: this.cfg.pidNamespace });
-    for (const fd of new Set(childFds)) sysClose(fd);
-    this.init = init;
-    this.state.pid = init.pid;
-    init.child.on('exit', (code, signal) => this.onExit(code, signal));
-
-    init.send({ plan });
+    const init = this.init as InitHandle;
     await this.expect(init, 'ready', 'namespaces');
     if (control) {
       control.send({ ready: true, pid: init.pid });
@@ -260,7 +209,7 @@ export class Shim {
   }
 
   private async start(): Promise<ShimState> {
-    if (this.state.status !== 'created' || !this.init) throw new TdockError('conflict', `container ${this.cfg.id} is ${this.state.status}, not created`);
+    if (this.state.status !== 'created') throw new TdockError('conflict', `container ${this.cfg.id} is ${this.state.status}, not created`);
     this.init.send({ start: true });
     const msg = await this.init.next();
     if (msg !== null && 'error' in msg) {
@@ -309,7 +258,7 @@ export class Shim {
       o.stream.on('close', end);
       o.stream.on('error', end);
     }
-    h.child.on('exit', (code, signal) => {
+    void h.exited.then(({ code, signal }) => {
       exited = { code, signal };
       setTimeout(() => {
         open = 0;

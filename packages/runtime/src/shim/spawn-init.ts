@@ -18,6 +18,8 @@ export interface InitHandle {
   readonly pid: number;
   readonly child: ChildProcess;
   send(msg: ShimMessage): void;
+  /** Resolves when the process has exited (recorded from the moment of spawn). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The next message from the init, or null when fd 3 closed (after a successful execve, or death). */
   next(): Promise<InitMessage | null>;
 }
@@ -62,9 +64,13 @@ export function spawnInit(opts: SpawnInitOptions): InitHandle {
   const sync = child.stdio[3] as (Readable & Writable) | null;
   if (!sync || child.pid === undefined) throw new Error('init stage did not start');
   const reader = new JsonLineReader<InitMessage>(sync);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
   return {
     pid: child.pid,
     child,
+    exited,
     send: (msg) => void writeJsonLine(sync, msg),
     next: () => reader.next(),
   };
