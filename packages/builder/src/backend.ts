@@ -121,8 +121,11 @@ export interface CachedStep {
  * stages run at the same time. Every method honours its `signal`.
  */
 export interface BuildBackend {
-  /** Resolves (and pulls when needed) an image for a platform (`os/arch[/variant]`, '' for the default). */
-  resolveImage(ref: string, platform: string, signal: AbortSignal): Promise<BaseImage>;
+  /**
+   * Resolves an image for a platform (`os/arch[/variant]`, '' for the default): from the local store, pulling when
+   * it is missing or when `pull` is set (`--pull`).
+   */
+  resolveImage(req: { ref: string; platform: string; pull: boolean; signal: AbortSignal }): Promise<BaseImage>;
   runStep(req: RunStepRequest): Promise<StepOutcome>;
   copyFiles(req: CopyStepRequest): Promise<StepOutcome>;
   /** WORKDIR: creates `path` (mode 0755, owned by root) if missing. */

@@ -31,6 +31,8 @@ export interface BuildOptions {
   buildArgs?: BuildArgOptions;
   target?: string;
   noCache?: boolean;
+  /** `--pull`: always ask the backend to pull base images. */
+  pull?: boolean;
   /** `os/arch[/variant]` for FROM without --platform and for scratch; '' means the backend's default. */
   platform?: string;
   /** `--label`s, added to the final image's config. */
@@ -104,6 +106,7 @@ class BuildRun {
   readonly meta: BuildArgs;
   private readonly hash: HashFunction;
   private readonly now: () => Date;
+  private readonly controller = new AbortController();
   private readonly signal: AbortSignal;
   private readonly started = new Map<number, Promise<StageResult>>();
   private readonly done = new Map<number, StageResult>();
@@ -114,14 +117,24 @@ class BuildRun {
     this.meta = metaArgsScope(df, opts.buildArgs ?? {});
     this.hash = opts.hash ?? sha256Hash;
     this.now = opts.now ?? (() => new Date());
-    this.signal = opts.signal ?? new AbortController().signal;
+    this.signal = this.controller.signal;
+    if (opts.signal?.aborted) this.controller.abort(opts.signal.reason);
+    opts.signal?.addEventListener('abort', () => this.controller.abort(opts.signal?.reason), { once: true });
     this.total = graph.needed.reduce((n, i) => n + 1 + df.stages[i].instructions.length, 0) + df.metaArgs.length +
       Object.keys(opts.labels ?? {}).length;
   }
 
   async all(): Promise<Map<number, StageResult>> {
     for (const m of this.df.metaArgs) this.emit({ type: 'step', stage: -1, step: ++this.stepNo, total: this.total, text: m.code });
-    await Promise.all(this.graph.needed.map((i) => this.stage(i)));
+    const all = this.graph.needed.map((i) => this.stage(i));
+    try {
+      await Promise.all(all);
+    } catch (err) {
+      // Stop the stages still running and wait for them, so nothing outlives the failed build.
+      this.controller.abort(err);
+      await Promise.allSettled(all);
+      throw err;
+    }
     return this.done;
   }
 
@@ -150,7 +163,7 @@ class BuildRun {
       const config: ImageConfig = { ...splitPlatform(platform), rootfs: { type: 'layers', diff_ids: [] }, history: [] };
       return { image: { ref: 'scratch', digest: '', config, layers: [] }, key: fromCacheKey(this.hash, { ref: 'scratch', digest: '', platform }) };
     }
-    const image = await this.opts.backend.resolveImage(node.base.ref, platform, this.signal);
+    const image = await this.opts.backend.resolveImage({ ref: node.base.ref, platform, pull: this.opts.pull ?? false, signal: this.signal });
     return { image, key: fromCacheKey(this.hash, { ref: image.ref, digest: image.digest, platform }) };
   }
 
@@ -208,12 +221,13 @@ class StageWalk {
       const s = done.get(r.index) as StageResult;
       return { source: { kind: 'rootfs', layers: s.layers, stage: r.index }, fromKey: s.key };
     }
-    const image = await opts.backend.resolveImage(r.ref, opts.platform ?? '', signal);
+    const image = await opts.backend.resolveImage({ ref: r.ref, platform: opts.platform ?? '', pull: opts.pull ?? false, signal });
     return { source: { kind: 'image', image }, fromKey: image.digest };
   }
 
   async step(inst: Instruction): Promise<void> {
     const { opts, hash, signal, emit } = this.run.ctx;
+    signal.throwIfAborted();
     const backend = opts.backend;
     const plan: StepPlan = dispatchInstruction(this.state, inst);
     let recorded: string;

@@ -157,4 +157,37 @@ describe('builder/build: orchestrating a multi-stage build', () => {
     assert.equal(normalizeDest('', '.'), '/');
     assert.equal(normalizeDest('/w', '/abs/'), '/abs/');
   });
+
+  it('forwards --pull and the platform to image resolution', async () => {
+    const b = backend();
+    await runBuild({ dockerfile: 'FROM --platform=linux/arm64 alpine:3.19\nCOPY --from=golang:1.22 /x /x\n', backend: b, pull: true, platform: 'linux/amd64' });
+    assert.deepEqual(b.resolved, [{ ref: 'alpine:3.19', platform: 'linux/arm64', pull: true }, { ref: 'golang:1.22', platform: 'linux/amd64', pull: true }]);
+  });
+
+  it('stops at once when the caller aborts', async () => {
+    const b = backend();
+    const ac = new AbortController();
+    ac.abort(new Error('client went away'));
+    await assert.rejects(runBuild({ dockerfile: 'FROM alpine:3.19\nRUN x\n', backend: b, signal: ac.signal }), /client went away/);
+    assert.equal(b.runs.length, 0);
+  });
+
+  it('cancels concurrent stages when one fails and waits for them', async () => {
+    const b = backend();
+    b.exitCodes.set('/bin/sh -c exit 1', 1);
+    let sawAbort = false;
+    let otherDone = false;
+    b.onRun = async (req) => {
+      if (req.argv.join(' ') !== '/bin/sh -c sleep-until-aborted') return;
+      await new Promise<void>((res) => {
+        const guard = setTimeout(res, 2000);
+        req.signal.addEventListener('abort', () => { sawAbort = true; clearTimeout(guard); res(); }, { once: true });
+      });
+      otherDone = true;
+    };
+    const df = 'FROM alpine:3.19 AS a\nRUN sleep-until-aborted\nFROM alpine:3.19 AS b\nRUN exit 1\nFROM scratch\nCOPY --from=a / /\nCOPY --from=b / /\n';
+    await assert.rejects(runBuild({ dockerfile: df, backend: b }), BuildStepError);
+    assert.equal(sawAbort, true);
+    assert.equal(otherDone, true);
+  });
 });

@@ -31,7 +31,11 @@ export class FakeBackend implements BuildBackend {
     return image;
   }
 
-  async resolveImage(ref: string): Promise<BaseImage> {
+  readonly resolved: Array<{ ref: string; platform: string; pull: boolean }> = [];
+
+  async resolveImage(req: { ref: string; platform: string; pull: boolean }): Promise<BaseImage> {
+    const ref = req.ref;
+    this.resolved.push({ ref, platform: req.platform, pull: req.pull });
     const image = this.images.get(ref);
     if (!image) throw new Error(`pull access denied for ${ref}`);
     return image;
