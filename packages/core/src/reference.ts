@@ -196,3 +196,59 @@ function build(domain: string, path: string, tag: string | undefined, digest: st
   if (digest !== undefined && digest !== '') ref.digest = digest;
   return Object.freeze(ref);
 }
+
+/** Go's `path.Match` pattern as an anchored RegExp; throws `syntax error in pattern` (ErrBadPattern). */
+function globRegExp(pattern: string): RegExp {
+  const bad = (): TdockError => invalid('syntax error in pattern');
+  const esc = (c: string): string => c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else if (c === '\\') {
+      if (i + 1 >= pattern.length) throw bad();
+      out += esc(pattern[++i] as string);
+    } else if (c === '[') {
+      let cls = '[';
+      i++;
+      if (pattern[i] === '^') {
+        cls += '^';
+        i++;
+      }
+      let first = true;
+      while (first || pattern[i] !== ']') {
+        first = false;
+        const one = (): string => {
+          let ch = pattern[i];
+          if (ch === undefined || ch === '-' || ch === ']') throw bad();
+          if (ch === '\\') ch = pattern[++i];
+          if (ch === undefined) throw bad();
+          i++;
+          return ch;
+        };
+        const lo = one();
+        let item = esc(lo);
+        if (pattern[i] === '-') {
+          i++;
+          const hi = one();
+          if (hi < lo) throw bad();
+          item = `${esc(lo)}-${esc(hi)}`;
+        }
+        cls += item;
+        if (i >= pattern.length) throw bad();
+      }
+      out += `${cls}]`;
+    } else out += esc(c);
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/**
+ * Docker's `FamiliarMatch` (used by `docker images --filter reference=...`): Go `path.Match` of the
+ * pattern against the familiar string, then against the familiar name.
+ */
+export function familiarMatch(pattern: string, ref: Reference): boolean {
+  const re = globRegExp(pattern);
+  return re.test(familiarString(ref)) || re.test(familiarName(ref));
+}

@@ -1,7 +1,7 @@
 // Table tests ported from distribution/reference (reference_test.go, normalize_test.go).
 import assert from 'node:assert/strict';
 import {
-  familiarName, familiarString, parseDockerRef, parseNormalizedNamed, parseReference, referenceName, referenceString,
+  familiarMatch, familiarName, familiarString, parseDockerRef, parseNormalizedNamed, parseReference, referenceName, referenceString,
   tagNameOnly, TdockError, withDigest, withTag,
 } from '../src/index.js';
 
@@ -162,4 +162,49 @@ describe('core/reference', () => {
       assert.throws(() => parseNormalizedNamed('-foo'), TdockError);
     });
   });
+});
+
+describe('core/reference familiarMatch (normalize_test.go TestMatch)', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['foo', 'foo/**/ba[rz]', false],
+    ['foo/any/bat', 'foo/**/ba[rz]', false],
+    ['foo/a/bar', 'foo/**/ba[rz]', true],
+    ['foo/b/baz', 'foo/**/ba[rz]', true],
+    ['foo/c/baz:tag', 'foo/**/ba[rz]', true],
+    ['foo/c/baz:tag', 'foo/*/baz:tag', true],
+    ['foo/c/baz:tag', 'foo/c/baz:tag', true],
+    ['example.com/foo/c/baz:tag', '*/foo/c/baz', true],
+    ['example.com/foo/c/baz:tag', 'example.com/foo/c/baz', true],
+    ['alpine:3.19', 'alp*', true],
+    ['alpine:3.19', 'alpine:3.1?', true],
+    ['alpine:3.19', 'alpine:[!0-9]*', true], // Go negates with ^ only: ! is a member
+    ['alpine:3.19', 'alpine:[^a-z]*', true],
+    ['alpine:3.19', 'alpine:[^0-9]*', false],
+    ['a/b:1', 'a?b:1', false], // ? never matches /
+  ];
+  for (const [ref, pattern, want] of cases) {
+    it(`${pattern} ${want ? 'matches' : 'does not match'} ${ref}`, () => assert.equal(familiarMatch(pattern, parseNormalizedNamed(ref)), want));
+  }
+  it('rejects bad patterns as Go does', () => {
+    assert.throws(() => familiarMatch('[-x]', parseNormalizedNamed('foo')), { message: 'syntax error in pattern' });
+    assert.throws(() => familiarMatch('foo[', parseNormalizedNamed('foo')), { message: 'syntax error in pattern' });
+  });
+});
+
+describe('core/reference parseDockerRef (normalize_test.go TestParseDockerRef)', () => {
+  const d = 'sha256:e6693c20186f837fc393390135d8a598a96a833917917789d63766cab6c59582';
+  const cases: Array<[string, string]> = [
+    ['busybox', 'docker.io/library/busybox:latest'],
+    ['busybox:latest', 'docker.io/library/busybox:latest'],
+    [`busybox@${d}`, `docker.io/library/busybox@${d}`],
+    ['library/busybox', 'docker.io/library/busybox:latest'],
+    ['docker.io/busybox', 'docker.io/library/busybox:latest'],
+    ['docker.io/library/busybox', 'docker.io/library/busybox:latest'],
+    ['docker.io/busybox:latest', 'docker.io/library/busybox:latest'],
+    ['library/busybox:latest', 'docker.io/library/busybox:latest'],
+    ['docker.io/library/busybox:latest', 'docker.io/library/busybox:latest'],
+    ['gcr.io/library/busybox', 'gcr.io/library/busybox:latest'],
+    [`gcr.io/library/busybox:latest@${d}`, `gcr.io/library/busybox@${d}`],
+  ];
+  for (const [input, want] of cases) it(input, () => assert.equal(referenceString(parseDockerRef(input)), want));
 });
