@@ -2,3 +2,4 @@ export * from './types.js';
 export * from './validate.js';
 export * from './plan.js';
 export * from './default-spec.js';
+export * from './user.js';
