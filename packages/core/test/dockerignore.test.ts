@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   DockerignoreMatcher, type ParentMatchInfo, cleanSlashPath, compileDockerignore, legacyPatternMatches, readDockerignore,
-  trimBuildFilesFromExcludes,
+  TdockError, trimBuildFilesFromExcludes,
 } from '../src/index.js';
 
 // Tables ported from moby/patternmatcher (patternmatcher_test.go, ignorefile_test.go).
@@ -140,5 +141,44 @@ describe('core/dockerignore: matcher details', () => {
     assert.deepEqual(trimBuildFilesFromExcludes(['*.md'], 'Dockerfile'), ['*.md']);
     assert.equal(legacyPatternMatches('.', ['*']), false);
     assert.equal(legacyPatternMatches('docs/README.md', ['docs', '!docs/README.md']), false);
+  });
+});
+
+describe('core/dockerignore: properties (fast-check)', () => {
+  const seg = fc.constantFrom('a', 'b', 'ab', '*', '?', '**', '[ab]', '[^a]', '.', '..', 'a\\*', '[', '\\');
+  const pattern = fc.tuple(fc.boolean(), fc.array(seg, { minLength: 1, maxLength: 4 })).map(([neg, s]) => (neg ? '!' : '') + s.join('/'));
+  const path = fc.array(fc.constantFrom('a', 'b', 'ab', 'ba', '.a', 'a*'), { minLength: 1, maxLength: 4 }).map((s) => s.join('/'));
+
+  it('compiles or rejects with a typed error, and matching never throws', () => {
+    fc.assert(fc.property(fc.array(pattern, { maxLength: 5 }), path, (patterns, p) => {
+      let m: DockerignoreMatcher;
+      try {
+        m = new DockerignoreMatcher(patterns);
+      } catch (err) {
+        assert.ok(err instanceof TdockError);
+        return;
+      }
+      m.matches(p);
+      m.matchWithParent(p);
+    }), { numRuns: 2000 });
+  });
+
+  it('agrees with the walker form when there are no exceptions', () => {
+    fc.assert(fc.property(fc.array(pattern.filter((p) => !p.startsWith('!')), { maxLength: 4 }), path, (patterns, p) => {
+      let m: DockerignoreMatcher;
+      try {
+        m = new DockerignoreMatcher(patterns);
+      } catch {
+        return;
+      }
+      assert.equal(walkMatch(m, p), m.matches(p));
+    }), { numRuns: 2000 });
+  });
+
+  it('reads its own output back unchanged', () => {
+    fc.assert(fc.property(fc.array(pattern, { maxLength: 6 }), (patterns) => {
+      const once = readDockerignore(patterns.join('\n'));
+      assert.deepEqual(readDockerignore(once.join('\n')), once);
+    }));
   });
 });
