@@ -1,4 +1,4 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstatSync, mkdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { TdockError } from '@tdock/core';
 
@@ -35,16 +35,13 @@ export class RootWalker {
   }
 
   /** Make sure `parts` is a real directory inside the root, creating missing ones (0755). */
-  async ensureDir(parts: readonly string[], name: string): Promise<void> {
+  ensureDir(parts: readonly string[], name: string): void {
     for (let i = 1; i <= parts.length; i++) {
       const rel = parts.slice(0, i).join('/');
       if (this.dirs.has(rel)) continue;
       const abs = join(this.root, rel);
-      const st = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined;
-        throw err;
-      });
-      if (st === undefined) await mkdir(abs, { mode: 0o755 });
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (st === undefined) mkdirSync(abs, { mode: 0o755 });
       else if (st.isSymbolicLink()) throw breakout(name, `parent ${JSON.stringify(rel)} is a symbolic link`);
       else if (!st.isDirectory()) throw breakout(name, `parent ${JSON.stringify(rel)} is not a directory`);
       this.dirs.add(rel);
@@ -52,11 +49,11 @@ export class RootWalker {
   }
 
   /** Check that the parents of `parts` are real directories, creating nothing. */
-  async checkParents(parts: readonly string[], name: string): Promise<void> {
+  checkParents(parts: readonly string[], name: string): void {
     for (let i = 1; i < parts.length; i++) {
       const rel = parts.slice(0, i).join('/');
       if (this.dirs.has(rel)) continue;
-      const st = await lstat(join(this.root, rel)).catch(() => undefined);
+      const st = lstatSync(join(this.root, rel), { throwIfNoEntry: false });
       if (st === undefined) throw breakout(name, `${JSON.stringify(rel)} does not exist`);
       if (st.isSymbolicLink()) throw breakout(name, `parent ${JSON.stringify(rel)} is a symbolic link`);
       if (!st.isDirectory()) throw breakout(name, `parent ${JSON.stringify(rel)} is not a directory`);
