@@ -135,14 +135,20 @@ export function openBlob(
     try {
       const verifier = offset === 0 ? new Verifier(desc.digest, desc.size) : undefined;
       let position = offset;
+      const logUrl = new URL(`http://${ep.host}/v2/${ref.path}/blobs/${desc.digest}`);
       for (let attempt = 0; ; attempt++) {
         const headers: Record<string, string> = position > 0 ? { range: `bytes=${position}-` } : {};
         let skip = 0;
+        let interrupted: unknown;
         try {
           const res = await ctx.session.expect(ep, {
             method: 'GET', path: `${ref.path}/blobs/${desc.digest}`, headers, scopes: [pullScope(ref)], signal,
           }, [200, 206], `${what} in ${ref.path}`, 'BLOB_UNKNOWN');
           if (position > 0 && res.status === 200) skip = position;
+          else if (position > 0 && rangeStart(res.headers['content-range']) !== position) {
+            await res.body.dump();
+            throw new RegistryError('UNKNOWN', `${what}: asked for bytes from ${position}, got Content-Range ${String(res.headers['content-range'])}`);
+          }
           for await (const chunk of res.body as AsyncIterable<Buffer>) {
             let data = chunk;
             if (skip > 0) {
@@ -156,12 +162,16 @@ export function openBlob(
             if (desc.size !== undefined && position > desc.size) throw new RegistryError('SIZE_MISMATCH', `${what}: more than ${desc.size} bytes`);
             yield data;
           }
-          break;
+          if (desc.size === undefined || position >= desc.size) break;
+          // A response that ended cleanly but short (no Content-Length, connection closed): resume too.
+          interrupted = new RegistryError('CONNECTION', `${what}: the response ended after ${position} of ${desc.size} bytes`);
         } catch (err) {
           if (signal?.aborted) throw signal.reason ?? err;
-          if (attempt >= ctx.session.transport.retries || !isConnectionError(err)) throw err;
-          await ctx.session.transport.backoff(attempt + 1, undefined, { method: 'GET', url: new URL(`http://${ep.host}/v2/${ref.path}/blobs/${desc.digest}`), signal }, 'resume');
+          if (!isConnectionError(err)) throw err;
+          interrupted = new RegistryError('CONNECTION', `${what}: connection lost after ${position} bytes: ${(err as Error).message}`, { cause: err });
         }
+        if (attempt >= ctx.session.transport.retries) throw interrupted;
+        await ctx.session.transport.backoff(attempt + 1, undefined, { method: 'GET', url: logUrl, signal }, 'resume');
       }
       if (verifier) verifier.finish();
       else if (desc.size !== undefined && position !== desc.size) {
@@ -172,6 +182,12 @@ export function openBlob(
     }
   }
   return Readable.from(download(), { objectMode: false, highWaterMark: 1 << 16 });
+}
+
+/** The first byte position of a `Content-Range: bytes <start>-<end>/<total>` header. */
+function rangeStart(value: string | string[] | undefined): number | undefined {
+  const m = /^bytes (\d+)-/.exec(Array.isArray(value) ? (value[0] ?? '') : (value ?? ''));
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Reads a small blob (a config) whole, verified. */

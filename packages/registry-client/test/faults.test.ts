@@ -54,6 +54,13 @@ describe('registry-client faults (TCP proxy in front of the real registry)', fun
     assert.equal(proxy.faults[1]?.times, 0, 'the resumed requests carried a Range header');
   });
 
+  it('gives up with a retryable CONNECTION error when every attempt is cut', async () => {
+    proxy.faults.push({ match: blobLine, kind: 'cut', at: 10_000, times: 100 });
+    const image = await client.getImage(`${proxy.host}/faulty/app:v1`);
+    await assert.rejects(drain(image.layers[0]!), (e: unknown) => e instanceof RegistryError && e.code === 'CONNECTION' && e.retryable);
+    assert.equal(proxy.requests.filter((l) => blobLine.test(l)).length, 5, 'the first request and 4 resumes');
+  });
+
   it('fails with a digest error on one flipped byte, before the stream ends', async () => {
     proxy.faults.push({ match: blobLine, kind: 'flip', at: 12_345, times: 1 });
     const image = await client.getImage(`${proxy.host}/faulty/app:v1`);
