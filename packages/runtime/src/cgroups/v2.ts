@@ -112,8 +112,8 @@ export class CgroupV2Manager implements CgroupManager {
       if (key.includes('/') || key.startsWith('.')) throw new TdockError('invalid-argument', `cgroup: invalid unified key ${JSON.stringify(key)}`);
       writeCg(this.cfs, this.file(key), value);
     }
-    // Device rules need an eBPF program attached to the cgroup (BPF_PROG_TYPE_CGROUP_DEVICE);
-    // not built yet, see docs/runtime-security.md.
+    // Device rules are not files on v2: the caller loads deviceFilterProgram(r.devices) with
+    // bpf(BPF_PROG_LOAD) and attaches it to this directory (see device-filter.ts).
   }
 
   private setMemory(m: NonNullable<LinuxResources['memory']>): void {
