@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { TdockError } from '@tdock/core';
+import { makeTestCertificates } from '@tdock/testkit';
 import { parseDaemonArgs } from '../src/main.js';
-import { parseHost } from '../src/api/serve.js';
+import { listenOn, parseHost } from '../src/api/serve.js';
 import { readHostFacts } from '../src/api/host-system.js';
-import { renderInfo, renderVersion } from '../src/api/index.js';
+import { buildApp, renderInfo, renderVersion } from '../src/api/index.js';
+import { fakeServices } from './api-fakes.js';
 
 describe('tdockd: flags, config file, hosts, host facts', () => {
   const none = (): undefined => undefined;
@@ -64,6 +68,58 @@ describe('tdockd: flags, config file, hosts, host facts', () => {
       assert.equal(renderVersion({ ...v2, architecture: 'x86_64' }, '1.0').Arch, 'amd64');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('tdockd: listeners', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tdk-lst-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function get(opts: https.RequestOptions | http.RequestOptions, tlsOn: boolean): Promise<number | undefined> {
+    return new Promise((resolve, reject) => {
+      const req = (tlsOn ? https : http).request({ ...opts, path: '/_ping' }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('serves unix sockets with mode 0660, replaces a stale socket and refuses a live one', async () => {
+    const sock = path.join(dir, 'a.sock');
+    fs.writeFileSync(sock, '');
+    const app = buildApp(fakeServices());
+    const l = await listenOn(app, [parseHost(`unix://${sock}`)], undefined);
+    try {
+      assert.equal(fs.statSync(sock).mode & 0o777, 0o660);
+      assert.equal(await get({ socketPath: sock }, false), 200);
+      await assert.rejects(listenOn(buildApp(fakeServices()), [parseHost(`unix://${sock}`)], undefined), /in use by another daemon/);
+    } finally {
+      await l.close(100);
+    }
+    assert.equal(fs.existsSync(sock), false);
+  });
+
+  it('serves TCP with TLS and, with verification on, refuses clients without a certificate', async () => {
+    const certs = await makeTestCertificates(dir);
+    const plain = await listenOn(buildApp(fakeServices()), [parseHost('tcp://127.0.0.1:0')], { verify: false, cert: certs.certFile, key: certs.keyFile });
+    try {
+      const port = (plain.addresses()[0] as { port: number }).port;
+      assert.equal(await get({ host: '127.0.0.1', port, ca: certs.caPem }, true), 200);
+    } finally {
+      await plain.close(100);
+    }
+    const verified = await listenOn(buildApp(fakeServices()), [parseHost('tcp://127.0.0.1:0')], { verify: true, ca: certs.caFile, cert: certs.certFile, key: certs.keyFile });
+    try {
+      const port = (verified.addresses()[0] as { port: number }).port;
+      await assert.rejects(get({ host: '127.0.0.1', port, ca: certs.caPem }, true));
+    } finally {
+      await verified.close(100);
     }
   });
 });

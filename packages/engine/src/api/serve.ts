@@ -45,6 +45,8 @@ function socketInUse(path: string): Promise<boolean> {
 
 /** The open listeners; `close` stops accepting and, after `graceMs`, destroys the connections left. */
 export interface Listeners {
+  /** Where each listener is bound (a socket path, or host and port: useful with port 0). */
+  addresses(): Array<string | net.AddressInfo | null>;
   close(graceMs: number): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function listenOn(app: FastifyInstance, hosts: HostAddress[], tlsFi
         }
         await new Promise<void>((resolve, reject) => server.once('error', reject).listen(h.path, () => resolve()));
         fs.chmodSync(h.path, 0o660);
-        if (gid !== undefined) fs.chownSync(h.path, 0, gid);
+        if (gid !== undefined) fs.chownSync(h.path, -1, gid);
       } else {
         await new Promise<void>((resolve, reject) => server.once('error', reject).listen(h.port, h.host, () => resolve()));
       }
@@ -107,11 +109,15 @@ export async function listenOn(app: FastifyInstance, hosts: HostAddress[], tlsFi
     throw err;
   }
   return {
+    addresses: () => servers.map((s) => s.address()),
     async close(graceMs: number): Promise<void> {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      // Stop accepting now; a server's close callback waits for its connections, so it is awaited last.
+      const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      app.server.closeIdleConnections();
       const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([app.close(), timer]);
       for (const s of sockets) s.destroy();
+      await Promise.all(closed);
       for (const h of hosts) if (h.kind === 'unix') fs.rmSync(h.path, { force: true });
     },
   };
