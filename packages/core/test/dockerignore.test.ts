@@ -182,3 +182,81 @@ describe('core/dockerignore: properties (fast-check)', () => {
     }));
   });
 });
+
+/**
+ * What `docker build` ends up with: the CLI walks the context as go-archive does (lexical order, parent match info,
+ * excluded directories skipped unless an exception reaches inside), always sending the Dockerfile and
+ * .dockerignore; the daemon then deletes those two when the original patterns exclude them.
+ */
+function contextAfterBuild(files: string[], dockerignore: string, dockerfile = 'Dockerfile'): string[] {
+  const excludes = readDockerignore(dockerignore);
+  const m = new DockerignoreMatcher(trimBuildFilesFromExcludes(excludes, dockerfile));
+  const all = [...files, dockerfile, '.dockerignore'];
+  const dirs = new Set<string>();
+  for (const f of all) for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) dirs.add(f.slice(0, i));
+  const entries = [...new Set([...all, ...dirs])].sort();
+  const sent: string[] = [];
+  const info = new Map<string, ParentMatchInfo>();
+  const skipped: string[] = [];
+  for (const p of entries) {
+    if (skipped.some((d) => p.startsWith(d + '/'))) continue;
+    const parent = p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '';
+    const r = m.matchWithParent(p, parent ? info.get(parent) : undefined);
+    const isDir = dirs.has(p);
+    if (isDir) info.set(p, r.info);
+    if (r.excluded) {
+      if (isDir && m.canSkipExcludedDir(p)) skipped.push(p);
+      continue;
+    }
+    if (!isDir) sent.push(p);
+  }
+  const original = new DockerignoreMatcher(excludes);
+  return sent.filter((f) => !((f === dockerfile || f === '.dockerignore') && original.matches(f)));
+}
+
+describe('core/dockerignore: moby integration-cli build contexts', () => {
+  it('TestBuildDockerignore', () => {
+    const files = ['Makefile', '.git/HEAD', 'src/x.go', 'src/_vendor/v.go', 'src/_vendor/v.cc', 'src/v.cc', 'v.cc', 'dir/foo', '.gitignore', 'README.md'];
+    assert.deepEqual(contextAfterBuild(files, '\n.git\npkg\n.gitignore\nsrc/_vendor\n*.md\n**/*.cc\ndir'), ['.dockerignore', 'Dockerfile', 'Makefile', 'src/x.go']);
+  });
+  it('TestBuildDockerignoreCleanPaths', () => {
+    assert.deepEqual(contextAfterBuild(['foo', 'foo2', 'dir1/foo'], './foo\ndir1//foo\n./dir1/../foo2'), ['.dockerignore', 'Dockerfile']);
+  });
+  it('TestBuildDockerignoreExceptions', () => {
+    const files = ['Makefile', '.git/HEAD', 'src/x.go', 'src/_vendor/v.go', 'dir/foo', 'dir/foo1', 'dir/dir/f1', 'dir/dir/foo', 'dir/e', 'dir/e-dir/foo',
+      '.gitignore', 'README.md', 'dir/a.cc'];
+    const di = '\n.git\npkg\n.gitignore\nsrc/_vendor\n*.md\ndir\n!dir/e*\n!dir/dir/foo\n**/*.cc\n!**/*.cc';
+    assert.deepEqual(contextAfterBuild(files, di), ['.dockerignore', 'Dockerfile', 'Makefile', 'dir/a.cc', 'dir/dir/foo', 'dir/e', 'dir/e-dir/foo', 'src/x.go']);
+  });
+  it('TestBuildDockerignoringDockerfile, RenamedDockerfile and Dockerignore', () => {
+    assert.deepEqual(contextAfterBuild([], 'Dockerfile\n'), ['.dockerignore']);
+    assert.deepEqual(contextAfterBuild([], './Dockerfile\n'), ['.dockerignore']);
+    assert.deepEqual(contextAfterBuild(['Dockerfile'], 'MyDockerfile\n', 'MyDockerfile'), ['.dockerignore', 'Dockerfile']);
+    assert.deepEqual(contextAfterBuild([], '.dockerignore\n'), ['Dockerfile']);
+  });
+  it('TestBuildDockerignoringWholeDir, OnlyDotfiles and WildTopDir', () => {
+    assert.deepEqual(contextAfterBuild(['Makefile', '.gitignore'], '*\n'), []);
+    assert.deepEqual(contextAfterBuild(['Makefile', '.gitignore'], '.*'), ['Dockerfile', 'Makefile']);
+    for (const variant of ['**', '**/', '**/**', '*']) assert.deepEqual(contextAfterBuild(['file1', 'dir/file1'], variant), [], variant);
+  });
+  it('TestBuildDockerignoringBadExclusion', () => {
+    assert.throws(() => contextAfterBuild(['Makefile'], '!\n'), /illegal exclusion pattern: "!"/);
+  });
+  it('TestBuildDockerignoringWildDirs', () => {
+    const files = ['dir1/file0', 'dir1/dir2/file0', 'file1', 'dir1/file1', 'dir1/dir2/file1', 'dir1/file2', 'dir1/dir2/file2', 'dir1/dir2/file4',
+      'dir1/dir2/file5', 'dir1/dir2/file6', 'dir1/dir3/file7', 'dir1/dir3/file8', 'dir1/dir4/file9', 'dir1/dir5/fileAA', 'dir1/dir5/fileAB',
+      'dir1/dir5/fileB'];
+    const di = '\n**/file0\n**/*file1\n**/dir1/file2\ndir1/**/file4\n**/dir2/file5\n**/dir1/dir2/file6\ndir1/dir3/**\n**/dir4/**\n**/file?A\n**/file\\?B\n**/dir5/file.\n';
+    assert.deepEqual(contextAfterBuild(files, di), ['.dockerignore', 'Dockerfile', 'dir1/dir2/file2', 'dir1/dir5/fileAB', 'dir1/dir5/fileB']);
+    const m = compileDockerignore(di);
+    assert.equal(m.matches('dir1/dir3'), false);
+    assert.equal(m.matches('dir1/dir4'), false);
+  });
+  it('TestBuildDockerignoreComment', () => {
+    const files = ['foo', 'foo2', 'dir1/foo', '#1', '#2'];
+    const di = '# Visual C++ cache files\n# because we have git ;-)\n# The above comment is from #20083\nfoo\n#dir1/foo\nfoo2\n' +
+      '# The following is considered as comment as # is at the beginning\n#1\n' +
+      '# The following is not considered as comment as # is not at the beginning\n  #2\n';
+    assert.deepEqual(contextAfterBuild(files, di), ['#1', '.dockerignore', 'Dockerfile', 'dir1/foo']);
+  });
+});
