@@ -1,3 +1,5 @@
+import { humanSize } from './format/index.js';
+
 /**
  * Renders the Engine API's JSON progress stream (pull, push, build) as docker's jsonmessage does:
  * on a terminal, one line per layer id redrawn in place with a bar; otherwise plain lines, with the
@@ -23,17 +25,6 @@ export class StreamError extends Error {
   ) {
     super(message);
   }
-}
-
-function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? v : v.toPrecision(4).replace(/\.?0+$/, '')}${units[i]}`;
 }
 
 /** docker's progress bar: `[=====>      ]  1.234MB/3.624MB`, 50 columns. */
