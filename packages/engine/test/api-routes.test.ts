@@ -31,6 +31,11 @@ describe('api: route shells', () => {
           calls.push(['list', { filters: Object.fromEntries(o.filters), limit: o.limit, all: o.all }]);
           return [];
         },
+        putArchive: async (id: string, p: string, tar: AsyncIterable<Buffer>) => {
+          let n = 0;
+          for await (const chunk of tar) n += chunk.length;
+          calls.push(['putArchive', { id, p, n }]);
+        },
         logs: async () => ({
           tty: false,
           entries: (async function* (): AsyncGenerator<LogEntry> {
@@ -41,6 +46,11 @@ describe('api: route shells', () => {
         wait: async () => ({ result: Promise.resolve({ StatusCode: 3 }) }),
       },
       images: {
+        load: async (o: { tar: AsyncIterable<Buffer>; progress: ProgressSink }) => {
+          let n = 0;
+          for await (const chunk of o.tar) n += chunk.length;
+          o.progress.stream(`Loaded ${n} bytes\n`);
+        },
         inspect: async (name: string) => {
           if (name !== 'localhost:5000/a/b@sha256:' + 'c'.repeat(64)) throw notFound(`No such image: ${name}`);
           return { Id: 'sha256:x' };
@@ -64,6 +74,7 @@ describe('api: route shells', () => {
           })(),
       },
     }),
+    { bodyLimit: 1024 * 1024 }, // JSON only: streamed bodies must not be limited by it
   );
   after(() => app.close());
   beforeEach(() => {
@@ -166,6 +177,18 @@ describe('api: route shells', () => {
     assert.deepEqual({ ...lines[0], timeNano: 0 }, { status: 'start', id: ID, from: 'alpine', Type: 'container', Action: 'start', Actor: { ID, Attributes: { image: 'alpine', name: 'web' } }, scope: 'local', time: 1700000000, timeNano: 0 });
     assert.equal(lines[1].status, undefined);
     assert.equal((await app.inject({ url: '/events?filters=' + encodeURIComponent('{"colour":["x"]}') })).statusCode, 400);
+  });
+
+  it('streams tar, octet-stream and gzip bodies to the service with no body limit', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+    let r = await app.inject({ method: 'PUT', url: '/v1.47/containers/c1/archive?path=%2Ftmp', headers: { 'content-type': 'application/x-tar' }, payload: big });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(calls[0], ['putArchive', { id: 'c1', p: '/tmp', n: big.length }]);
+    for (const type of ['application/tar', 'application/octet-stream', 'application/gzip', 'application/x-tar']) {
+      r = await app.inject({ method: 'POST', url: '/images/load?quiet=1', headers: { 'content-type': type }, payload: big });
+      assert.equal(r.statusCode, 200, type);
+      assert.deepEqual(JSON.parse(r.body.trim()), { stream: `Loaded ${big.length} bytes\n` });
+    }
   });
 
   it('answers /build with 501 when no builder is wired', async () => {
