@@ -4,7 +4,8 @@ import type { Image, ImageConfig } from '@tdock/core';
 import { notFound, parseNormalizedNamed, referenceString, tagNameOnly } from '@tdock/core';
 import { ContentStore } from './content-store.js';
 import { chainIds, isDigest } from './digest.js';
-import type { FsOps } from './fs-ops.js';
+import type { FsOps, MountOps } from './fs-ops.js';
+import { exportRootfs, importRootfs, type ImportOptions } from './import-export.js';
 import { ImageMetadataStore, type ImageRecord } from './image-metadata.js';
 import { pullImage, type PullOptions, type PullResult } from './pull.js';
 import { SnapshotStore, type Mount } from './snapshots.js';
@@ -52,7 +53,7 @@ export class ImageStore {
     await s.content.init();
     await s.snapshots.init();
     await s.metadata.load();
-    await rm(s.scratchRoot(), { recursive: true, force: true });
+    await rm(s.scratchRoot(), { recursive: true, force: true }).catch(() => undefined); // a mount left by a crash stays (read-only)
     return s;
   }
 
@@ -99,6 +100,16 @@ export class ImageStore {
   /** `docker load` from a tar stream; `onLine` gets Docker's `Loaded image: ...` lines. */
   load(input: AsyncIterable<Buffer>, opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<LoadedImage[]> {
     return loadArchive(this, input, opts);
+  }
+
+  /** `docker import` of a flat rootfs tar. */
+  import(input: AsyncIterable<Buffer>, opts: ImportOptions = {}): Promise<{ id: string }> {
+    return importRootfs(this, input, opts);
+  }
+
+  /** `docker export` of a container's rootfs Mount (mounted read-only in scratch space while streaming). */
+  export(mount: Mount, mounts: MountOps, signal?: AbortSignal): AsyncGenerator<Buffer> {
+    return exportRootfs(mount, this.scratchRoot(), mounts, this.fsOps, signal);
   }
 
   /** Images part of `docker system df`. */

@@ -30,3 +30,5 @@ export type { FsOps, MountOps } from './fs-ops.js';
 export { sysFsOps, sysMountOps } from './sys-ops.js';
 export { loadArchive, saveImages } from './save-load.js';
 export type { LoadedImage } from './save-load.js';
+export { importRootfs, exportRootfs } from './import-export.js';
+export type { ImportOptions } from './import-export.js';

@@ -142,6 +142,34 @@ export class SnapshotStore {
     }
   }
 
+  /**
+   * Create a snapshot on `parent` whose chain ID is only known after `fill` (an import): fill a
+   * private directory, then publish it under the computed chain ID, or discard it when that
+   * snapshot already exists.
+   */
+  async createFromFill(parent: string | undefined, fill: (dir: string) => Promise<FillResult>): Promise<{ info: SnapshotInfo; created: boolean }> {
+    const tmp = join(this.root, 'tmp', randomBytes(8).toString('hex'));
+    await mkdir(join(tmp, 'fs'), { recursive: true, mode: 0o755 });
+    try {
+      const r = await fill(join(tmp, 'fs'));
+      const chainId = parent === undefined ? r.diffId : sha256Digest(`${parent} ${r.diffId}`);
+      const existing = await this.info(chainId);
+      if (existing) {
+        await rm(tmp, { recursive: true, force: true });
+        return { info: existing, created: false };
+      }
+      if (parent !== undefined && !(await this.has(parent))) throw notFound(`parent snapshot ${parent} not found`);
+      const info: SnapshotInfo = { chainId, ...(parent ? { parent } : {}), diffId: r.diffId, size: r.size, ...(r.tarSize !== undefined ? { tarSize: r.tarSize } : {}) };
+      await writeJsonAtomic(join(tmp, 'meta.json'), info);
+      await rename(tmp, join(this.root, digestHex(chainId)));
+      await fsyncDir(this.root);
+      return { info, created: true };
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
   /** Lower directories for a chain, newest first. */
   async lowers(chainId: string): Promise<string[]> {
     const out: string[] = [];
