@@ -36,8 +36,22 @@ export type PushableImage = Pick<Image, 'manifestBytes' | 'manifestMediaType' | 
   reference?: Reference;
 };
 
+/**
+ * Push progress of one layer, in `docker push`'s words: `Preparing`, `Layer already exists`,
+ * `Mounted from <repo>`, `Pushing` (with bytes), `Pushed`.
+ * `id` is the first 12 hex digits of the layer digest. The config blob reports nothing, as Docker.
+ */
+export interface PushProgress {
+  id: string;
+  digest: string;
+  status: 'Preparing' | 'Layer already exists' | 'Pushing' | 'Pushed' | `Mounted from ${string}`;
+  current?: number;
+  total?: number;
+}
+
 /** Options of {@link RegistryClient.pushImage}. */
 export interface PushOptions extends CallOptions {
+  onProgress?: (progress: PushProgress) => void;
   /** Extra repositories on the target registry to mount blobs from. */
   mountFrom?: readonly string[];
   /** Chunk size for chunked uploads; default monolithic. */
@@ -152,17 +166,32 @@ export class RegistryClient {
     if (image.reference && image.reference.domain === ref.domain && image.reference.path !== ref.path) mountFrom.unshift(image.reference.path);
     const upload = { mountFrom, signal: options.signal, ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}) };
     const layerByDigest = new Map(image.layers.map((l) => [l.digest, l]));
+    const layers = manifest.layers.map((desc) => {
+      const layer = layerByDigest.get(desc.digest);
+      if (!layer) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `push: no layer ${desc.digest} in the image`);
+      return { desc, layer };
+    });
     const blobs: Record<string, BlobPushResult> = {};
-    const one = async (desc: Descriptor, source: BlobSource): Promise<void> => {
-      blobs[desc.digest] = await this.pushBlob(ref, desc, source, upload);
+    const report = options.onProgress;
+    const one = async (desc: Descriptor, source: BlobSource, quiet: boolean): Promise<void> => {
+      const id = desc.digest.slice(desc.digest.indexOf(':') + 1, desc.digest.indexOf(':') + 13);
+      const emit = (status: PushProgress['status'], extra: { current?: number; total?: number } = {}): void => {
+        if (!quiet) report?.({ id, digest: desc.digest, status, ...extra });
+      };
+      emit('Preparing');
+      blobs[desc.digest] = await this.pushBlob(ref, desc, source, {
+        ...upload,
+        onProgress: (p) => {
+          if (p.phase === 'exists') emit('Layer already exists');
+          else if (p.phase === 'mounted') emit(`Mounted from ${p.from}`);
+          else if (p.phase === 'uploading') emit('Pushing', { current: p.current, total: p.total });
+          else emit('Pushed');
+        },
+      });
     };
     await Promise.all([
-      one(manifest.config, image.configBytes),
-      ...manifest.layers.map((desc) => {
-        const layer = layerByDigest.get(desc.digest);
-        if (!layer) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', `push: no layer ${desc.digest} in the image`);
-        return one(desc, () => layer.open({ signal: options.signal }));
-      }),
+      one(manifest.config, image.configBytes, true),
+      ...layers.map(({ desc, layer }) => one(desc, () => layer.open({ signal: options.signal }), false)),
     ]);
     const digest = await this.putManifest(ref, image.manifestBytes, image.manifestMediaType, options);
     return { digest, blobs };

@@ -5,7 +5,7 @@ export * from './errors.js';
 export { Limiter } from './limit.js';
 export * from './platform.js';
 export { MANIFEST_ACCEPT, type FetchedManifest, type GetImageOptions } from './pull.js';
-export type { BlobPushResult, BlobSource, UploadOptions } from './push.js';
+export type { BlobProgress, BlobPushResult, BlobSource, UploadOptions } from './push.js';
 export { apiHost, type Endpoint, type SessionOptions } from './session.js';
 export { DEFAULT_CERTS_DIR, isLoopbackHost, readCertsDir, retryAfterMs, type RegistryLogger, type TransportOptions } from './transport.js';
 export { Verifier, digestOf, verifyBytes } from './verify.js';

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Transform, pipeline, type Readable } from 'node:stream';
 import { referenceString, type Descriptor, type Reference } from '@tdock/core';
 import { RegistryError } from './errors.js';
 import type { PullContext } from './pull.js';
@@ -12,8 +12,17 @@ export type BlobSource = Uint8Array | (() => Promise<Readable> | Readable);
 /** How a blob reached the target repository. */
 export type BlobPushResult = 'exists' | 'mounted' | 'uploaded';
 
+/** Progress of one blob push: found, mounted, bytes sent so far, or done. */
+export type BlobProgress =
+  | { phase: 'exists' }
+  | { phase: 'mounted'; from: string }
+  | { phase: 'uploading'; current: number; total: number }
+  | { phase: 'uploaded' };
+
 /** Options of a blob upload. */
 export interface UploadOptions {
+  /** Called as the push of the blob advances (uploading: at most about every 1% of the blob). */
+  onProgress?: (progress: BlobProgress) => void;
   /** Upload in PATCH chunks of this many bytes (chunked upload); default: one monolithic PUT. */
   chunkSize?: number;
   /** Repositories on the same registry to try a cross-repository mount from, in order. */
@@ -72,6 +81,27 @@ async function openSource(source: BlobSource): Promise<Iterable<Uint8Array> | As
   return (await source()) as AsyncIterable<Uint8Array>;
 }
 
+/** Wraps a stream so that `onProgress` hears the bytes passing (throttled to about 1% steps). */
+function counted(stream: Readable, total: number, onProgress: UploadOptions['onProgress']): Readable {
+  if (!onProgress) return stream;
+  let current = 0;
+  let last = -Infinity;
+  const step = Math.max(total / 100, 64 * 1024);
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      current += chunk.length;
+      if (current - last >= step || current === total) {
+        last = current;
+        onProgress({ phase: 'uploading', current, total });
+      }
+      done(null, chunk);
+    },
+  });
+  // Errors of the source reach the counter (and so the request body) through the pipeline.
+  pipeline(stream, counter, () => undefined);
+  return counter;
+}
+
 /** Uploads a blob (monolithic PUT, or PATCH chunks then PUT) and checks the registry's digest. */
 export async function uploadBlob(
   ctx: PullContext, ep: Endpoint, ref: Reference, desc: { digest: string; size: number }, source: BlobSource, options: UploadOptions = {},
@@ -96,6 +126,7 @@ export async function uploadBlob(
       await res.body.dump();
       offset += body.length;
       location = nextLocation(res.headers.location, res.url);
+      options.onProgress?.({ phase: 'uploading', current: offset, total: desc.size });
     };
     for await (const chunk of await openSource(source)) {
       let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -108,6 +139,7 @@ export async function uploadBlob(
       }
     }
     if (pendingSize > 0) await flush();
+    options.onProgress?.({ phase: 'uploading', current: offset, total: desc.size });
     location.searchParams.set('digest', desc.digest);
     const res = await ctx.session.expect(ep, {
       method: 'PUT', url: location, body: new Uint8Array(0), scopes, signal, headers: { 'content-length': '0' },
@@ -116,7 +148,7 @@ export async function uploadBlob(
     return;
   }
   location.searchParams.set('digest', desc.digest);
-  const stream = source instanceof Uint8Array ? undefined : await source();
+  const stream = source instanceof Uint8Array ? undefined : counted(await source(), desc.size, options.onProgress);
   const res = await ctx.session.expect(ep, {
     method: 'PUT', url: location, scopes, signal, retry: stream === undefined,
     body: stream === undefined ? (source as Uint8Array) : () => stream,
@@ -133,19 +165,26 @@ export async function uploadBlob(
 export async function pushBlob(
   ctx: PullContext, ep: Endpoint, ref: Reference, desc: { digest: string; size: number }, source: BlobSource, options: UploadOptions = {},
 ): Promise<BlobPushResult> {
-  if (await blobExists(ctx, ep, ref, desc.digest, options.signal)) return 'exists';
+  const { onProgress } = options;
+  if (await blobExists(ctx, ep, ref, desc.digest, options.signal)) {
+    onProgress?.({ phase: 'exists' });
+    return 'exists';
+  }
   for (const from of options.mountFrom ?? []) {
-    if (from !== ref.path && (await mountBlob(ctx, ep, ref, desc.digest, from, options.signal))) return 'mounted';
+    if (from !== ref.path && (await mountBlob(ctx, ep, ref, desc.digest, from, options.signal))) {
+      onProgress?.({ phase: 'mounted', from });
+      return 'mounted';
+    }
   }
   try {
     await uploadBlob(ctx, ep, ref, desc, source, options);
   } catch (err) {
     // A final PUT retried after a lost answer finds its session gone although the blob arrived.
-    if (err instanceof RegistryError && err.code === 'BLOB_UPLOAD_UNKNOWN' && (await blobExists(ctx, ep, ref, desc.digest, options.signal))) {
-      return 'uploaded';
+    if (!(err instanceof RegistryError && err.code === 'BLOB_UPLOAD_UNKNOWN' && (await blobExists(ctx, ep, ref, desc.digest, options.signal)))) {
+      throw err;
     }
-    throw err;
   }
+  onProgress?.({ phase: 'uploaded' });
   return 'uploaded';
 }
 

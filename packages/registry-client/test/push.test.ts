@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { startRegistry, type RegistryHandle } from '@tdock/testkit';
 import type { Layer } from '@tdock/core';
-import { RegistryClient, RegistryError, type PushableImage } from '../src/index.js';
+import { RegistryClient, RegistryError, type PushableImage, type PushProgress } from '../src/index.js';
 import { drain, makeImage, makeIndex, type TestImage } from './helpers.js';
 
 /** A locally built image as the client pushes it: layers open in-memory streams. */
@@ -29,16 +29,25 @@ describe('registry-client push (real registry)', function () {
 
   it('pushes a new image and pulls it back with the same digests', async () => {
     const im = makeImage('push-new', [10_000, 300_000]);
-    const result = await client.pushImage(pushable(im), `${registry.host}/pushed/app:v1`);
+    const progress: PushProgress[] = [];
+    const result = await client.pushImage(pushable(im), `${registry.host}/pushed/app:v1`, { onProgress: (p) => progress.push(p) });
     assert.equal(result.digest, im.manifest.digest);
     assert.deepEqual(Object.values(result.blobs), ['uploaded', 'uploaded', 'uploaded']);
+    const big = progress.filter((p) => p.digest === im.layers[1]?.digest);
+    assert.equal(big[0]?.status, 'Preparing');
+    assert.equal(big.at(-1)?.status, 'Pushed');
+    assert.equal(big.at(-1)?.id, im.layers[1]?.digest.slice(7, 19));
+    assert.deepEqual(big.at(-2), { id: big[0]?.id, digest: im.layers[1]?.digest, status: 'Pushing', current: im.layers[1]?.size, total: im.layers[1]?.size });
+    assert.ok(!progress.some((p) => p.digest === im.config.digest), 'the config reports nothing');
     const back = await client.getImage(`${registry.host}/pushed/app:v1`);
     assert.equal(back.manifestDigest, im.manifest.digest);
     assert.deepEqual(Buffer.from(back.manifestBytes), im.manifest.data);
     assert.deepEqual(Buffer.from(back.configBytes), im.config.data);
     for (const [i, layer] of back.layers.entries()) assert.equal((await drain(layer)).digest, im.layers[i]?.digest);
     // Pushed again: every blob is found by the HEAD check.
-    const again = await client.pushImage(pushable(im), `${registry.host}/pushed/app:v2`);
+    progress.length = 0;
+    const again = await client.pushImage(pushable(im), `${registry.host}/pushed/app:v2`, { onProgress: (p) => progress.push(p) });
+    assert.deepEqual(progress.map((p) => p.status), ['Preparing', 'Preparing', 'Layer already exists', 'Layer already exists']);
     assert.deepEqual(Object.values(again.blobs), ['exists', 'exists', 'exists']);
     assert.deepEqual((await client.listTags(`${registry.host}/pushed/app`)).sort(), ['v1', 'v2']);
   });
@@ -47,7 +56,9 @@ describe('registry-client push (real registry)', function () {
     const im = makeImage('push-mount', [5000, 7000]);
     await client.pushImage(pushable(im), `${registry.host}/source/repo:v1`);
     const pulled = await client.getImage(`${registry.host}/source/repo:v1`);
-    const result = await client.pushImage(pulled, `${registry.host}/target/repo:copy`);
+    const statuses: string[] = [];
+    const result = await client.pushImage(pulled, `${registry.host}/target/repo:copy`, { onProgress: (p) => statuses.push(p.status) });
+    assert.deepEqual(statuses.filter((st) => st !== 'Preparing'), ['Mounted from source/repo', 'Mounted from source/repo']);
     assert.deepEqual(Object.values(result.blobs), ['mounted', 'mounted', 'mounted']);
     assert.equal(result.digest, im.manifest.digest);
     assert.equal(await client.blobExists(`${registry.host}/target/repo`, im.layers[0]!.digest), true);
