@@ -284,6 +284,7 @@ class StageWalk {
           const fromSource = m.type === 'bind' || m.from !== '' ? (await this.source(m.from)).source : undefined;
           mounts.push({ ...m, fromSource });
         }
+        signal.throwIfAborted();
         emit({ type: 'run-start', stage: this.index, at: Date.now() });
         const out = await backend.runStep({
           parent, argv: plan.argv, env: plan.env, user: plan.user, cwd: plan.cwd, mounts, network: plan.network, security: plan.security,

@@ -1,5 +1,6 @@
 export * from './go-quote.js';
 export * from './lexer.js';
+export { shellPatternToRegex, reversePattern } from './shell-pattern.js';
 export * from './parser.js';
 export * from './bflags.js';
 export * from './run-mount.js';

@@ -5,6 +5,7 @@
  */
 import { TdockError } from '@tdock/core';
 import { goQuote } from './go-quote.js';
+import { LexError, trimPrefix, trimSuffix, shellPatternToRegex } from './shell-pattern.js';
 
 /** Looks up variables during expansion (`undefined` means unset, `''` means set and empty). */
 export interface EnvLookup {
@@ -86,8 +87,6 @@ class WordsBuilder {
   }
 }
 
-/** A syntax error of the lexer; the message is BuildKit's. */
-class LexError extends Error {}
 
 /** One expansion in progress: the input as code points and a cursor (Go's text/scanner Peek/Next). */
 class ShellWord {
@@ -324,65 +323,6 @@ class ShellWord {
     const re = shellPatternToRegex(pattern, true, false, replaceAll);
     return (value ?? '').replace(re, () => replacement);
   }
-}
-
-/** Converts a shell wildcard pattern (`*`, `?`, `\` escapes; no brackets) to a regular expression. */
-export function shellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean, global = false): RegExp {
-  const toks = Array.from(pattern);
-  let out = anchored ? '^' : '';
-  for (let i = 0; i < toks.length; i++) {
-    const tok = toks[i];
-    if (tok === '*') {
-      out += greedy ? '.*' : '.*?';
-      continue;
-    }
-    if (tok === '?') {
-      out += '.';
-      continue;
-    }
-    if (tok === '\\') {
-      const n = toks[i + 1];
-      if (n === '}' || n === '/') continue;
-      i++;
-      if (n !== '*' && n !== '?' && n !== '\\') {
-        throw new LexError(`invalid pattern (${pattern}) in substitution: invalid escape '\\${n ?? ''}'`);
-      }
-      out += '\\' + n;
-      continue;
-    }
-    out += '[]{}.+()|^$'.includes(tok) ? '\\' + tok : tok;
-  }
-  return new RegExp(out, global ? 'gu' : 'u');
-}
-
-function trimPrefix(pattern: string, value: string, greedy: boolean): string {
-  const m = shellPatternToRegex(pattern, greedy, true).exec(value);
-  return m ? value.slice(m.index + m[0].length) : value;
-}
-
-/** Reverses a pattern without reversing its escapes (`a\*c` becomes `c\*a`). */
-export function reversePattern(pattern: string): string {
-  const p = Array.from(pattern);
-  const out: string[] = new Array<string>(p.length);
-  const last = p.length - 1;
-  for (let i = 0; i <= last; ) {
-    const outIdx = last - i;
-    if (p[i] === '\\' && i !== last) {
-      out[outIdx - 1] = p[i];
-      out[outIdx] = p[i + 1];
-      i += 2;
-    } else {
-      out[outIdx] = p[i];
-      i++;
-    }
-  }
-  return out.join('');
-}
-
-const reverseString = (s: string): string => Array.from(s).reverse().join('');
-
-function trimSuffix(pattern: string, value: string, greedy: boolean): string {
-  return reverseString(trimPrefix(reversePattern(pattern), reverseString(value), greedy));
 }
 
 /** An {@link EnvLookup} over `KEY=value` strings; a later entry for the same key wins (BuildKit's EnvsFromSlice). */

@@ -180,6 +180,11 @@ describe('builder/build: orchestrating a multi-stage build', () => {
     b.onRun = async (req) => {
       if (req.argv.join(' ') !== '/bin/sh -c sleep-until-aborted') return;
       await new Promise<void>((res) => {
+        if (req.signal.aborted) {
+          sawAbort = true;
+          res();
+          return;
+        }
         const guard = setTimeout(res, 2000);
         req.signal.addEventListener('abort', () => { sawAbort = true; clearTimeout(guard); res(); }, { once: true });
       });
