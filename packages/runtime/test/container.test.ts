@@ -129,6 +129,51 @@ describe('container', function () {
     assert.ok(throttled > 0, `throttled periods: ${throttled}`);
   });
 
+  it('binds files and volumes (read-only and read-write), tmpfs with options, and sysctls', async () => {
+    const files = path.join(env.root, 'files');
+    const vol = path.join(env.root, 'vol');
+    fs.mkdirSync(files, { recursive: true });
+    fs.mkdirSync(vol, { recursive: true });
+    fs.writeFileSync(path.join(files, 'hosts'), '127.0.0.1 localhost\n10.0.0.2 box\n');
+    fs.writeFileSync(path.join(files, 'resolv.conf'), 'nameserver 10.0.0.1\n');
+    fs.writeFileSync(path.join(vol, 'in'), 'from host');
+    const r = await run(['sh', '-c', [
+      'cat /etc/hosts /etc/resolv.conf', 'cat /data/in', 'echo back > /data/out', 'echo x > /ro/in || echo ro-refused',
+      'grep -E " /scratch " /proc/mounts', 'cat /proc/sys/net/ipv4/ip_forward',
+    ].join('; ')], {}, (s) => {
+      s.mounts?.push(
+        { destination: '/etc/hosts', type: 'bind', source: path.join(files, 'hosts'), options: ['rbind', 'ro'] },
+        { destination: '/etc/resolv.conf', type: 'bind', source: path.join(files, 'resolv.conf'), options: ['rbind', 'ro'] },
+        { destination: '/data', type: 'bind', source: vol, options: ['rbind', 'rw'] },
+        { destination: '/ro', type: 'bind', source: vol, options: ['rbind', 'ro'] },
+        { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m', 'mode=1777'] },
+      );
+      s.linux = { ...s.linux, sysctl: { 'net.ipv4.ip_forward': '1' } };
+    });
+    assert.equal(r.exit.exitCode, 0, r.err);
+    assert.match(r.out, /10\.0\.0\.2 box\nnameserver 10\.0\.0\.1\nfrom hostro-refused\n/);
+    assert.match(r.out, /tmpfs \/scratch tmpfs rw,nosuid,.*size=1024k/);
+    assert.match(r.out, /\n1\n$/);
+    assert.equal(fs.readFileSync(path.join(vol, 'out'), 'utf8'), 'back\n');
+  });
+
+  it("joins another container's network namespace by path (container: mode)", async () => {
+    const a = `t${process.pid}-neta`;
+    await env.runtime.run(a, { bundle: env.root, spec: env.spec({ args: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'] }), rootfs: env.overlay(a) });
+    try {
+      const pidA = (await env.runtime.state(a)).pid;
+      const inode = (p: string): string => fs.readlinkSync(p);
+      const r = await run(['readlink', '/proc/self/ns/net'], {}, (s) => {
+        s.linux = { ...s.linux, namespaces: s.linux?.namespaces?.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${pidA}/ns/net` } : n)) };
+      });
+      assert.equal(r.exit.exitCode, 0);
+      assert.equal(r.out.trim(), inode(`/proc/${pidA}/ns/net`));
+      assert.notEqual(inode(`/proc/${pidA}/ns/net`), inode('/proc/self/ns/net'));
+    } finally {
+      await env.runtime.delete(a, { force: true });
+    }
+  });
+
   it('reports a failed init step by name', async () => {
     const id = `t${process.pid}-bad`;
     const spec = env.spec({ args: ['true'] });
