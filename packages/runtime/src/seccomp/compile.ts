@@ -4,21 +4,12 @@
 //   default). Per arch: load nr; the -ENOSYS stub (numbers above the largest the profile names);
 //   the x32/x86_64 split; a binary search over syscall numbers; per-syscall argument checks.
 import { TdockError } from '@tdock/core';
-import { SECCOMP_ARCHES, X32_SYSCALL_BIT, nativeSeccompArch, type SeccompArch } from './arch.js';
+import { SECCOMP_ARCHES, nativeSeccompArch, type SeccompArch } from './arch.js';
 import { Assembler, BPF, BPF_MAXINSNS, type Label } from './bpf.js';
+import { OFF_ARCH, SECCOMP_RET, emitArch, type Cond, type Mode, type SyscallRules } from './emit.js';
 import type { LinuxSeccomp, SeccompAction, SeccompArg } from './types.js';
 
-/** `SECCOMP_RET_*` values. */
-export const SECCOMP_RET = {
-  KILL_PROCESS: 0x80000000,
-  KILL_THREAD: 0x00000000,
-  TRAP: 0x00030000,
-  ERRNO: 0x00050000,
-  USER_NOTIF: 0x7fc00000,
-  TRACE: 0x7ff00000,
-  LOG: 0x7ffc0000,
-  ALLOW: 0x7fff0000,
-} as const;
+export { SECCOMP_RET } from './emit.js';
 
 /** `SECCOMP_FILTER_FLAG_*` bits. */
 export const SECCOMP_FILTER_FLAG: Readonly<Record<string, number>> = {
@@ -29,12 +20,6 @@ export const SECCOMP_FILTER_FLAG: Readonly<Record<string, number>> = {
 };
 
 const EPERM = 1;
-const ENOSYS = 38;
-/** Offsets in `struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }`. */
-const OFF_NR = 0;
-const OFF_ARCH = 4;
-const argLo = (i: number): number => 16 + 8 * i;
-const argHi = (i: number): number => 16 + 8 * i + 4;
 
 /** The result of {@link compileSeccomp}: what the init passes to `seccomp(2)`. */
 export interface CompiledSeccomp {
@@ -78,27 +63,6 @@ export function actionValue(action: SeccompAction, errnoRet?: number): number {
     default:
       throw new TdockError('invalid-argument', `seccomp: invalid action ${String(action)}`);
   }
-}
-
-interface Cond {
-  index: number;
-  op: SeccompArg['op'];
-  value: bigint;
-  valueTwo: bigint;
-}
-interface Rule {
-  conds: Cond[];
-  ret: number;
-}
-interface SyscallRules {
-  conditional: Rule[];
-  unconditional?: number;
-}
-interface Mode {
-  arch: SeccompArch;
-  rules: Map<number, SyscallRules>;
-  /** Largest syscall number the config names for this arch (for the -ENOSYS stub). */
-  max: number;
 }
 
 function u64(v: number | bigint | string | undefined, what: string): bigint {
@@ -148,58 +112,6 @@ function buildMode(arch: SeccompArch, config: LinuxSeccomp, defaultRet: number, 
     }
   }
   return { arch, rules, max };
-}
-
-/** Emits the checks for one comparison: falls to `pass` when it holds, jumps to `fail` when not. */
-function emitCond(asm: Assembler, c: Cond, argBits: 32 | 64, pass: Label, fail: Label): void {
-  const lo = Number(c.value & 0xffffffffn);
-  const hi = Number(c.value >> 32n);
-  const mlo = Number(c.valueTwo & 0xffffffffn);
-  const mhi = Number(c.valueTwo >> 32n);
-  const next = (): Label => asm.label();
-  const wide = argBits === 64;
-  switch (c.op) {
-    case 'SCMP_CMP_EQ':
-    case 'SCMP_CMP_NE':
-    case 'SCMP_CMP_MASKED_EQ': {
-      const [yes, no] = c.op === 'SCMP_CMP_NE' ? [fail, pass] : [pass, fail];
-      const masked = c.op === 'SCMP_CMP_MASKED_EQ';
-      if (wide) {
-        const l = next();
-        asm.load(argHi(c.index));
-        if (masked) asm.and(hi);
-        asm.jump(BPF.JEQ_K, masked ? mhi : hi, l, no);
-        asm.place(l);
-      }
-      asm.load(argLo(c.index));
-      if (masked) asm.and(lo);
-      asm.jump(BPF.JEQ_K, masked ? mlo : lo, yes, no);
-      return;
-    }
-    case 'SCMP_CMP_GT':
-    case 'SCMP_CMP_GE':
-    case 'SCMP_CMP_LT':
-    case 'SCMP_CMP_LE': {
-      // libseccomp's diagrams: decide on the high word, compare the low word only when equal.
-      const greater = c.op === 'SCMP_CMP_GT' || c.op === 'SCMP_CMP_GE';
-      const [above, below] = greater ? [pass, fail] : [fail, pass];
-      if (wide) {
-        const eqCheck = next();
-        const lowCheck = next();
-        asm.load(argHi(c.index));
-        asm.jump(BPF.JGT_K, hi, above, eqCheck);
-        asm.place(eqCheck);
-        asm.jump(BPF.JEQ_K, hi, lowCheck, below);
-        asm.place(lowCheck);
-      }
-      asm.load(argLo(c.index));
-      const strictAbove = c.op === 'SCMP_CMP_GT' || c.op === 'SCMP_CMP_LE';
-      asm.jump(strictAbove ? BPF.JGT_K : BPF.JGE_K, lo, above, below);
-      return;
-    }
-    default:
-      throw new TdockError('invalid-argument', `seccomp: invalid operator ${String(c.op)}`);
-  }
 }
 
 /**
@@ -286,119 +198,3 @@ export function compileSeccomp(config: LinuxSeccomp, opts: CompileSeccompOptions
   return { program, length, flags, warnings };
 }
 
-function emitArch(
-  asm: Assembler,
-  modes: Mode[],
-  stub: boolean,
-  retLabel: (v: number) => Label,
-  defaultRet: number,
-  defaultL: Label,
-  badArch: Label,
-): void {
-  asm.load(OFF_NR);
-  const dispatch = asm.label();
-  const isX32 = (m: Mode): boolean => m.arch.name === 'SCMP_ARCH_X32';
-  const isX64 = (m: Mode): boolean => m.arch.name === 'SCMP_ARCH_X86_64';
-  if (stub) {
-    const enosys = retLabel((SECCOMP_RET.ERRNO | ENOSYS) >>> 0);
-    for (const m of modes) {
-      if (m.max < 0) continue;
-      const check = asm.label();
-      const next = asm.label();
-      if (isX64(m)) asm.jump(BPF.JSET_K, X32_SYSCALL_BIT, next, check);
-      if (isX32(m)) asm.jump(BPF.JSET_K, X32_SYSCALL_BIT, check, next);
-      asm.place(check);
-      asm.jump(BPF.JGT_K, m.max, enosys, dispatch);
-      asm.place(next);
-    }
-  }
-  asm.place(dispatch);
-  const tree = asm.label();
-  if (modes.length === 1 && isX64(modes[0] as Mode)) {
-    // x86_64 without x32: x32 numbers are a foreign ABI, except -1 (a tracer skipping the call).
-    const minusOne = asm.label();
-    asm.jump(BPF.JGE_K, X32_SYSCALL_BIT, minusOne, tree);
-    asm.place(minusOne);
-    asm.jump(BPF.JEQ_K, 0xffffffff, defaultL, badArch);
-  } else if (modes.length === 1 && isX32(modes[0] as Mode)) {
-    asm.jump(BPF.JGE_K, X32_SYSCALL_BIT, tree, badArch);
-  }
-  asm.place(tree);
-
-  const blocks: Array<{ label: Label; mode: Mode; rules: SyscallRules }> = [];
-  const targets: Target[] = [];
-  for (const mode of modes) {
-    for (const [nr, rules] of mode.rules) {
-      if (rules.conditional.length === 0) {
-        targets.push({ nr, ret: rules.unconditional as number });
-        continue;
-      }
-      const label = asm.label();
-      blocks.push({ label, mode, rules });
-      targets.push({ nr, block: label });
-    }
-  }
-  targets.sort((a, b) => a.nr - b.nr);
-  emitTree(asm, targets, defaultRet);
-  for (const { label, mode, rules } of blocks) {
-    asm.place(label);
-    const rets = new RetScope(asm);
-    for (const rule of rules.conditional) {
-      const nextRule = asm.label();
-      rule.conds.forEach((c, i) => {
-        const last = i === rule.conds.length - 1;
-        const pass = last ? rets.get(rule.ret) : asm.label();
-        emitCond(asm, c, mode.arch.argBits, pass, nextRule);
-        if (!last) asm.place(pass);
-      });
-      asm.place(nextRule);
-    }
-    asm.ret(rules.unconditional ?? defaultRet);
-    rets.flush();
-  }
-}
-
-/** A syscall number and where it goes: straight to a return value, or to its argument checks. */
-type Target = { nr: number; ret: number; block?: undefined } | { nr: number; block: Label; ret?: undefined };
-
-/** Return instructions placed right after the code that uses them, so jumps to them stay short. */
-class RetScope {
-  private readonly labels = new Map<number, Label>();
-  constructor(private readonly asm: Assembler) {}
-
-  get(value: number): Label {
-    let l = this.labels.get(value);
-    if (!l) this.labels.set(value, (l = this.asm.label()));
-    return l;
-  }
-
-  flush(): void {
-    for (const [value, label] of this.labels) {
-      this.asm.place(label);
-      this.asm.ret(value);
-    }
-  }
-}
-
-/** A binary search over sorted syscall numbers, linear in leaves of up to eight. */
-function emitTree(asm: Assembler, targets: Target[], defaultRet: number): void {
-  if (targets.length <= 8) {
-    const rets = new RetScope(asm);
-    for (const t of targets) {
-      const next = asm.label();
-      asm.jump(BPF.JEQ_K, t.nr, t.block ?? rets.get(t.ret as number), next);
-      asm.place(next);
-    }
-    asm.ret(defaultRet);
-    rets.flush();
-    return;
-  }
-  const mid = targets.length >> 1;
-  const left = asm.label();
-  const right = asm.label();
-  asm.jump(BPF.JGE_K, (targets[mid] as Target).nr, right, left);
-  asm.place(left);
-  emitTree(asm, targets.slice(0, mid), defaultRet);
-  asm.place(right);
-  emitTree(asm, targets.slice(mid), defaultRet);
-}
