@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   parseDockerRef, tagNameOnly, type Descriptor, type Image, type ImageManifest, type OpenOptions, type Reference,
 } from '@tdock/core';
+import { staticCredentials, type Credentials } from './credentials.js';
 import { RegistryError } from './errors.js';
 import { Limiter } from './limit.js';
 import { hostPlatform, parsePlatform, type PlatformSpec } from './platform.js';
@@ -66,6 +67,15 @@ export interface PushResult {
   blobs: Record<string, BlobPushResult>;
 }
 
+/**
+ * The registry host of a server address as `docker login` accepts it: `https://host/v1/` → `host`;
+ * Docker Hub's names (`index.docker.io`, `registry-1.docker.io`, empty) → `docker.io`.
+ */
+export function registryHost(serverAddress: string): string {
+  const host = serverAddress.trim().replace(/^[a-z]+:\/\//i, '').split('/')[0]?.toLowerCase() ?? '';
+  return host === '' || host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
+}
+
 function toRef(ref: Reference | string): Reference {
   return typeof ref === 'string' ? parseDockerRef(ref) : tagNameOnly(ref);
 }
@@ -79,10 +89,12 @@ export class RegistryClient {
   private readonly session: Session;
   private readonly ctx: PullContext;
   private readonly platform: PlatformSpec;
+  private readonly options: RegistryClientOptions;
   /** Uploads have their own slots: a push reading from pulled layers takes a download slot too. */
   private readonly uploads: Limiter;
 
   constructor(options: RegistryClientOptions = {}) {
+    this.options = options;
     this.session = new Session(options);
     this.ctx = { session: this.session, limiter: new Limiter(options.concurrency ?? 3) };
     this.uploads = new Limiter(options.concurrency ?? 3);
@@ -195,6 +207,23 @@ export class RegistryClient {
     ]);
     const digest = await this.putManifest(ref, image.manifestBytes, image.manifestMediaType, options);
     return { digest, blobs };
+  }
+
+  /**
+   * Checks credentials against a registry, as `docker login` does: `GET /v2/` answered with Basic
+   * credentials, or with a bearer token obtained with them (no scope). Resolves when the registry
+   * accepts them; throws UNAUTHORIZED (or DENIED) otherwise. `serverAddress` may be a host
+   * (`localhost:5000`), a URL, or Docker Hub's `https://index.docker.io/v1/`.
+   */
+  async login(serverAddress: string, credentials: Credentials, options: CallOptions = {}): Promise<void> {
+    const registry = registryHost(serverAddress);
+    const session = new Session({ ...this.options, credentials: staticCredentials({ [registry]: credentials }) });
+    try {
+      const res = await session.expect(session.pushEndpoint(registry), { method: 'GET', path: '', scopes: [], signal: options.signal }, [200], `login to ${registry}`);
+      await res.body.dump();
+    } finally {
+      await session.close();
+    }
   }
 
   /** Closes keep-alive connections. */

@@ -44,6 +44,16 @@ describe('registry-client basic auth and TLS (real registry)', function () {
       }
     });
 
+    it('checks a login with good and bad passwords', async () => {
+      const client = new RegistryClient({ platform: amd64 });
+      try {
+        await client.login(`http://${registry.host}/`, { username: registry.username!, password: registry.password! });
+        await assert.rejects(client.login(registry.host, { username: registry.username!, password: 'bad-pw' }), { code: 'UNAUTHORIZED' });
+      } finally {
+        await client.close();
+      }
+    });
+
     it('reads credentials from docker\'s config.json (auths and credential helpers)', async () => {
       const auth = Buffer.from(`${registry.username}:${registry.password}`).toString('base64');
       const configPath = join(dir, 'config.json');

@@ -84,6 +84,17 @@ describe('registry-client bearer token flow (loopback token service in front of 
     }
   });
 
+  it('checks a login through the token endpoint', async () => {
+    const client = new RegistryClient({ platform: amd64 });
+    try {
+      await client.login(tokens.host, { username: tokens.username, password: tokens.password });
+      assert.deepEqual(tokens.tokenRequests.at(-1), { scopes: [], account: tokens.username });
+      await assert.rejects(client.login(tokens.host, { username: tokens.username, password: 'nope' }), { code: 'UNAUTHORIZED' });
+    } finally {
+      await client.close();
+    }
+  });
+
   it('gives UNAUTHORIZED when the token endpoint refuses the credentials', async () => {
     const client = new RegistryClient({ platform: amd64, credentials: staticCredentials({ [tokens.host]: { username: tokens.username, password: 'wrong-secret-xyz' } }) });
     try {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DOCKER_HUB_AUTH_KEY, Limiter, RegistryError, Verifier, dockerConfigCredentials, errorFromResponse, hostPlatform, isLoopbackHost,
-  parsePlatform, retryAfterMs, sanitize, selectManifest,
+  parsePlatform, registryHost, retryAfterMs, sanitize, selectManifest,
 } from '../src/index.js';
 import { sha256 } from './helpers.js';
 
@@ -57,6 +57,13 @@ describe('registry-client units', () => {
       assert.equal(retryAfterMs(undefined), undefined);
       assert.ok((retryAfterMs(new Date(Date.now() + 60_000).toUTCString()) ?? 0) > 50_000);
     });
+  });
+
+  it('normalises login server addresses', () => {
+    assert.equal(registryHost('https://index.docker.io/v1/'), 'docker.io');
+    assert.equal(registryHost(''), 'docker.io');
+    assert.equal(registryHost('localhost:5000'), 'localhost:5000');
+    assert.equal(registryHost('https://Reg.Example.com/v2/'), 'reg.example.com');
   });
 
   it('treats loopback hosts as insecure, as Docker does', () => {
