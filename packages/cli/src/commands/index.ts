@@ -48,6 +48,8 @@ export const COMMANDS: Record<string, Entry> = {
   push: { summary: 'Upload an image to a registry', load: async () => (await import('./extra.js')).push },
   login: { summary: 'Authenticate to a registry', load: async () => (await import('./extra.js')).login },
   logout: { summary: 'Log out from a registry', load: async () => (await import('./extra.js')).logout },
+  stats: { summary: 'Display a live stream of container(s) resource usage statistics', load: async () => (await import('./system.js')).stats },
+  system: { summary: 'Manage tdock (df, prune, info, events)', load: async () => (await import('./system.js')).system },
   inspect: { summary: 'Return low-level information on Docker objects', load: async () => (await import('./inspect.js')).run },
 };
 
@@ -78,6 +80,7 @@ export const ALIASES: Record<string, string[]> = {
   'image load': ['load'],
   'container top': ['top'],
   'container attach': ['attach'],
+  'container stats': ['stats'],
   'container cp': ['cp'],
   'container diff': ['diff'],
   'container export': ['export'],
