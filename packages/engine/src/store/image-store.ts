@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Image, ImageConfig } from '@tdock/core';
-import { notFound, parseNormalizedNamed, referenceString, tagNameOnly } from '@tdock/core';
+import { createReadStream } from 'node:fs';
+import type { Image, ImageConfig, Layer, OpenOptions, Reference } from '@tdock/core';
+import { notFound, parseNormalizedNamed, parseReference, referenceString, tagNameOnly } from '@tdock/core';
 import { ContentStore } from './content-store.js';
 import { chainIds, isDigest } from './digest.js';
 import type { FsOps, MountOps } from './fs-ops.js';
@@ -181,6 +182,23 @@ export class ImageStore {
     }
     for (const b of await this.content.list()) if (!live.has(b.digest) && !this.content.leased(b.digest)) await this.content.delete(b.digest);
     return removed;
+  }
+
+  /**
+   * An image as registry-client's `pushImage` takes it: the stored manifest and config bytes, and
+   * layers that open their stored blobs. `reference` is the first reference naming the image.
+   */
+  async pushable(nameOrId: string): Promise<Pick<Image, 'manifestBytes' | 'manifestMediaType' | 'configBytes' | 'layers'> & { reference?: Reference }> {
+    const rec = this.resolve(nameOrId);
+    const manifestBytes = await this.content.readBytes(rec.manifestDigest);
+    const configBytes = await this.content.readBytes(rec.id);
+    const layers: Layer[] = rec.layers.map((l, i) => ({
+      descriptor: { mediaType: l.mediaType, digest: l.digest, size: l.size }, digest: l.digest, size: l.size, mediaType: l.mediaType,
+      diffId: rec.layers[i]!.diffId,
+      open: async (o?: OpenOptions) => createReadStream(this.content.blobPath(l.digest), { start: o?.offset ?? 0, ...(o?.signal ? { signal: o.signal } : {}) }),
+    }));
+    const first = this.metadata.referencesOf(rec.id)[0];
+    return { manifestBytes, manifestMediaType: rec.manifestMediaType, configBytes, layers, ...(first ? { reference: parseReference(first) } : {}) };
   }
 
   /** Scratch space for loads and imports, on the data root's filesystem, emptied by `open`. */

@@ -153,6 +153,21 @@ describe('store: with the kit', function () {
     });
   }
 
+  it('gives registry-client a pushable image: pulled and loaded images push and pull back with the same ID', async () => {
+    const empty = await startRegistry({ empty: true });
+    try {
+      const pulled = await store.pull(await client.getImage(fx.busybox.refIn(registry.host)));
+      await client.pushImage(await store.pushable(pulled.id), `${empty.host}/pushed/busybox:1`);
+      const [loaded] = await store.load(createReadStream(fx.multilayer.saveArchive) as AsyncIterable<Buffer>);
+      await client.pushImage(await store.pushable(loaded!.id), `${empty.host}/pushed/multilayer:1`);
+      const other = await ImageStore.open({ dataRoot: join(tmp, 'other'), fsOps: ops });
+      assert.equal((await other.pull(await client.getImage(`${empty.host}/pushed/busybox:1`))).id, fx.busybox.configDigest);
+      assert.equal((await other.pull(await client.getImage(`${empty.host}/pushed/multilayer:1`))).id, fx.multilayer.configDigest);
+    } finally {
+      await empty.stop();
+    }
+  });
+
   it('loads the kit docker save archives with the same image IDs', async () => {
     for (const f of [fx.busybox, fx.multilayer]) {
       const loaded = await store.load(createReadStream(f.saveArchive) as AsyncIterable<Buffer>);
