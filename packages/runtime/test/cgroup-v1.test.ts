@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import { TdockError } from '@tdock/core';
-import { CgroupV1Manager, detectCgroups, type CgroupSetup } from '../src/cgroups/index.js';
+import { CgroupV1Manager, detectCgroups, nodeCgroupFs, type CgroupSetup } from '../src/cgroups/index.js';
 
 const ROOT = '/sys/fs/cgroup';
 const MiB = 1024 * 1024;
@@ -184,5 +186,43 @@ describe('cgroup v1 driver (real cgroupfs)', function () {
     } finally {
       stop();
     }
+  });
+});
+
+describe('cgroup v1 driver (fixture tree)', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'tdock-cg1-'));
+    // A common layout: cpu and cpuacct co-mounted, reached through two symlinks.
+    for (const dir of ['cpu,cpuacct', 'memory', 'cpuset']) {
+      fs.mkdirSync(path.join(root, dir));
+      fs.writeFileSync(path.join(root, dir, 'cgroup.procs'), '');
+    }
+    fs.writeFileSync(path.join(root, 'cpuset', 'cpuset.cpus'), '0-3');
+    fs.writeFileSync(path.join(root, 'cpuset', 'cpuset.mems'), '0');
+    fs.symlinkSync('cpu,cpuacct', path.join(root, 'cpu'));
+    fs.symlinkSync('cpu,cpuacct', path.join(root, 'cpuacct'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('uses each co-mounted hierarchy once and copies cpuset values down every new level', () => {
+    const cfs = {
+      ...nodeCgroupFs,
+      // A new cgroupfs directory comes with empty interface files.
+      mkdir: (p: string) => {
+        fs.mkdirSync(p);
+        fs.writeFileSync(path.join(p, 'cgroup.procs'), '');
+        if (p.includes('/cpuset/')) for (const f of ['cpuset.cpus', 'cpuset.mems']) fs.writeFileSync(path.join(p, f), '');
+      },
+      rmdir: (p: string) => fs.rmSync(p, { recursive: true }),
+    };
+    const cg = new CgroupV1Manager(root, 'tdock/x', cfs);
+    cg.create();
+    assert.deepEqual(cg.procsFiles(), [`${root}/cpu/tdock/x/cgroup.procs`, `${root}/cpuset/tdock/x/cgroup.procs`, `${root}/memory/tdock/x/cgroup.procs`]);
+    assert.equal(read(`${root}/cpuset/tdock/cpuset.cpus`), '0-3');
+    assert.equal(read(`${root}/cpuset/tdock/x/cpuset.cpus`), '0-3');
+    assert.equal(read(`${root}/cpuset/tdock/x/cpuset.mems`), '0');
+    cg.destroy();
+    assert.ok(!cg.exists());
   });
 });

@@ -104,6 +104,8 @@ export interface CgroupFs {
   exists(path: string): boolean;
   mkdir(path: string): void;
   rmdir(path: string): void;
+  /** Resolves symlinks (v1 hosts link `cpu` and `cpuacct` to one `cpu,cpuacct` hierarchy). */
+  realpath(path: string): string;
 }
 
 /**

@@ -10,6 +10,7 @@ export const nodeCgroupFs: CgroupFs = {
   exists: (p) => fs.existsSync(p),
   mkdir: (p) => fs.mkdirSync(p),
   rmdir: (p) => fs.rmdirSync(p),
+  realpath: (p) => fs.realpathSync(p),
 };
 
 function errCode(err: unknown): string | undefined {

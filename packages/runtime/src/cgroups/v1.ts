@@ -30,6 +30,8 @@ export class CgroupV1Manager implements CgroupManager {
   readonly version = 1 as const;
   readonly path: string;
   private readonly controllers: V1Controller[];
+  /** One controller per distinct hierarchy (co-mounted controllers share a directory). */
+  private readonly hierarchies: V1Controller[];
 
   /**
    * @param root the v1 mount root (`/sys/fs/cgroup`), holding one directory per controller.
@@ -42,6 +44,13 @@ export class CgroupV1Manager implements CgroupManager {
   ) {
     this.path = normalizeCgroupPath(path);
     this.controllers = V1_CONTROLLERS.filter((c) => cfs.exists(`${root}/${c}/cgroup.procs`));
+    const seen = new Set<string>();
+    this.hierarchies = this.controllers.filter((c) => {
+      const real = cfs.realpath(`${root}/${c}`);
+      if (seen.has(real)) return false;
+      seen.add(real);
+      return true;
+    });
   }
 
   /** The directory of this cgroup in one controller's hierarchy. */
@@ -65,7 +74,7 @@ export class CgroupV1Manager implements CgroupManager {
   create(resources: LinuxResources = {}): void {
     const created: string[] = [];
     try {
-      for (const c of this.controllers) {
+      for (const c of this.hierarchies) {
         let dir = `${this.root}/${c}`;
         for (const part of this.path.split('/')) {
           const parent = dir;
@@ -75,7 +84,7 @@ export class CgroupV1Manager implements CgroupManager {
           created.push(dir);
           // A new cpuset cgroup starts with no cpus and no mems, and no task can join it until
           // it has both: copy the parent's, level by level, as runc does.
-          if (c === 'cpuset') this.copyCpuset(parent, dir);
+          if (this.cfs.exists(`${parent}/cpuset.cpus`)) this.copyCpuset(parent, dir);
         }
       }
       this.update(resources);
@@ -98,7 +107,7 @@ export class CgroupV1Manager implements CgroupManager {
   }
 
   procsFiles(): string[] {
-    return this.controllers.map((c) => `${this.dir(c)}/cgroup.procs`);
+    return this.hierarchies.map((c) => `${this.dir(c)}/cgroup.procs`);
   }
 
   apply(pid: number): void {
@@ -304,6 +313,6 @@ export class CgroupV1Manager implements CgroupManager {
   }
 
   destroy(): void {
-    for (const c of this.controllers) rmdirRetry(this.cfs, this.dir(c));
+    for (const c of this.hierarchies) rmdirRetry(this.cfs, this.dir(c));
   }
 }
