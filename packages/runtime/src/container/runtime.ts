@@ -48,6 +48,8 @@ export interface CreateOptions {
   openStdin?: boolean;
   /** The json-file log (default `<stateDir>/<id>-json.log`). */
   logPath?: string;
+  /** Rotate the log by size (Docker's `max-size`, `max-file`). */
+  logRotation?: { maxSize?: number; maxFiles?: number };
   consoleSize?: { rows: number; cols: number };
   /**
    * Called with the init's host pid while it waits in the handshake (DESIGN §4 step 3), inside its new
@@ -214,6 +216,7 @@ export class Runtime {
       stateDir: dir,
       socketPath,
       logPath,
+      ...(opts.logRotation ? { logRotation: opts.logRotation } : {}),
       plan,
       pidNamespace: pidNs === undefined ? 'host' : pidNs.path !== undefined ? { path: pidNs.path } : 'new',
       terminal: spec.process?.terminal ?? false,

@@ -9,6 +9,8 @@ export interface ShimConfig {
   socketPath: string;
   /** The json-file log. */
   logPath: string;
+  /** Size rotation of the log (Docker's max-size / max-file). */
+  logRotation?: { maxSize?: number; maxFiles?: number };
   plan: InitPlan;
   pidNamespace: 'new' | 'host' | { path: string };
   terminal: boolean;

@@ -33,13 +33,42 @@ export class LineSplitter {
   }
 }
 
+/** Docker's json-file `max-size` and `max-file`: rotate to `<log>.1` ... `<log>.<maxFiles-1>`. */
+export interface LogRotation {
+  /** Bytes; 0 or absent: never rotate. */
+  maxSize?: number;
+  /** Files kept including the current one (default 1: the log is truncated). */
+  maxFiles?: number;
+}
+
 /** Appends json-file records to a log file. Writes are synchronous so a record is never half-lost on exit. */
 export class JsonFileLog {
-  private readonly fd: number;
+  private fd: number;
+  private size: number;
   private readonly splitters = new Map<string, LineSplitter>();
 
-  constructor(path: string) {
+  constructor(private readonly path: string, private readonly rotation: LogRotation = {}) {
     this.fd = fs.openSync(path, 'a', 0o640);
+    this.size = fs.fstatSync(this.fd).size;
+  }
+
+  private rotate(): void {
+    fs.closeSync(this.fd);
+    const keep = Math.max(1, this.rotation.maxFiles ?? 1);
+    if (keep === 1) {
+      this.fd = fs.openSync(this.path, 'w', 0o640);
+    } else {
+      for (let i = keep - 1; i >= 1; i--) {
+        const from = i === 1 ? this.path : `${this.path}.${i - 1}`;
+        try {
+          fs.renameSync(from, `${this.path}.${i}`);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      this.fd = fs.openSync(this.path, 'a', 0o640);
+    }
+    this.size = 0;
   }
 
   write(stream: 'stdout' | 'stderr', chunk: string): void {
@@ -52,7 +81,11 @@ export class JsonFileLog {
   }
 
   private record(stream: string, line: string): void {
-    fs.writeSync(this.fd, `${JSON.stringify({ log: line, stream, time: logTimestamp() })}\n`);
+    const rec = Buffer.from(`${JSON.stringify({ log: line, stream, time: logTimestamp() })}\n`);
+    const max = this.rotation.maxSize ?? 0;
+    if (max > 0 && this.size > 0 && this.size + rec.length > max) this.rotate();
+    fs.writeSync(this.fd, rec);
+    this.size += rec.length;
   }
 
   close(): void {

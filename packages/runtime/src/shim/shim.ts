@@ -41,7 +41,7 @@ export class Shim {
   /** `io` and `init` come from main.ts, which spawns the init before loading this module (start-up overlaps). */
   constructor(private readonly cfg: ShimConfig, io: Stdio, init: InitHandle) {
     this.state = { id: cfg.id, status: 'creating', pid: init.pid, createdAt: new Date().toISOString(), shimPid: process.pid };
-    this.log = new JsonFileLog(cfg.logPath);
+    this.log = new JsonFileLog(cfg.logPath, cfg.logRotation);
     this.init = init;
     this.master = io.master;
     this.stdinWriter = io.stdin;
