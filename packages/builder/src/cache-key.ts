@@ -138,3 +138,27 @@ export function explainCacheMiss(current: CacheKeyParts, previous: readonly Cach
   if (sameOp.op !== current.op) return `${head}: instruction changed (was ${sameOp.label})`;
   return `${head}: instruction changed (${firstDifference(current.instruction, sameOp.instruction)})`;
 }
+
+/** One selected file as a context hasher sees it: everything that matters, and never the mtime. */
+export interface SourceEntry {
+  /** Slash-separated path relative to the copy source. */
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  /** Permission and special bits (`0o755`, setuid...). */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Content digest of a regular file. */
+  digest?: string;
+  /** Target of a symlink. */
+  target?: string;
+}
+
+/**
+ * The digest of a COPY/ADD selection for the cache key: entries sorted by path, each with type, mode, owner and
+ * content digest (or link target); timestamps are deliberately absent.
+ */
+export function sourceDigest(hash: HashFunction, entries: readonly SourceEntry[]): string {
+  const sorted = [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return hash(sorted.map((e) => canonicalJson({ p: e.path, t: e.type, m: e.mode, u: e.uid, g: e.gid, d: e.digest, l: e.target })).join('\n'));
+}

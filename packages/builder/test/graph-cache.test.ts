@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ContainerConfig } from '@tdock/core';
 import {
-  CACHE_KEY_VERSION, type StepPlan, beginStage, buildStageGraph, canonicalJson, dispatchInstruction, explainCacheMiss, fromCacheKey,
+  CACHE_KEY_VERSION, type StepPlan, sourceDigest, beginStage, buildStageGraph, canonicalJson, dispatchInstruction, explainCacheMiss, fromCacheKey,
   metaArgsScope, parseDockerfileStages, sha256Hash, stepCacheKey,
 } from '../src/index.js';
 
@@ -107,5 +107,21 @@ describe('builder/cache-key', () => {
     const f2 = fromCacheKey(sha256Hash, { ref: 'alpine', digest: 'sha256:b', platform: '' }).parts;
     assert.equal(explainCacheMiss(f2, [f1]), 'FROM alpine: cache miss: base image changed (sha256:a -> sha256:b)');
     assert.equal(explainCacheMiss(f2, []), 'FROM alpine: cache miss: base image not built before');
+  });
+});
+
+describe('builder/cache-key: source digests', () => {
+  const base = [
+    { path: 'b.txt', type: 'file' as const, mode: 0o644, uid: 0, gid: 0, digest: 'sha256:b' },
+    { path: 'a', type: 'dir' as const, mode: 0o755, uid: 0, gid: 0 },
+    { path: 'a/link', type: 'symlink' as const, mode: 0o777, uid: 0, gid: 0, target: '../b.txt' },
+  ];
+  it('ignores order but not content, mode, owner or link target', () => {
+    const d = sourceDigest(sha256Hash, base);
+    assert.equal(d, sourceDigest(sha256Hash, [...base].reverse()));
+    assert.notEqual(d, sourceDigest(sha256Hash, [{ ...base[0], digest: 'sha256:c' }, base[1], base[2]]));
+    assert.notEqual(d, sourceDigest(sha256Hash, [{ ...base[0], mode: 0o755 }, base[1], base[2]]));
+    assert.notEqual(d, sourceDigest(sha256Hash, [{ ...base[0], uid: 1000 }, base[1], base[2]]));
+    assert.notEqual(d, sourceDigest(sha256Hash, [base[0], base[1], { ...base[2], target: 'x' }]));
   });
 });

@@ -21,14 +21,15 @@ function typed(fn: () => unknown): void {
   }
 }
 
-describe('builder/robustness (fast-check)', () => {
+describe('builder/robustness (fast-check)', function () {
+  this.timeout(60000);
   it('parses or rejects any Dockerfile-ish text with a typed error', () => {
     fc.assert(fc.property(dockerfiles, (text) => {
       typed(() => {
         const df = parseDockerfileStages(text);
         if (df.stages.length > 0) buildStageGraph(df);
       });
-    }), { numRuns: 2000 });
+    }), { numRuns: 800 });
   });
 
   it('expands or rejects any word with a typed error, in every lexer mode', () => {
@@ -39,7 +40,7 @@ describe('builder/robustness (fast-check)', () => {
         typed(() => lex.processWord(w, env));
         typed(() => lex.processWords(w, env));
       }
-    }), { numRuns: 3000 });
+    }), { numRuns: 800 });
   });
 
   it('leaves words without special characters unchanged', () => {
