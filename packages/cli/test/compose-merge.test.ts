@@ -1,5 +1,16 @@
 import assert from 'node:assert/strict';
-import { createComposeValidator, mergeFiles, parseComposeYaml, stripMergeTags, type YamlMap } from '../src/index.js';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  composeSchemaPath,
+  createComposeValidator,
+  mergeFiles,
+  parseComposeYaml,
+  precompiledValidatorMatches,
+  stripMergeTags,
+  type YamlMap,
+} from '../src/index.js';
 
 const y = (src: string): YamlMap => parseComposeYaml(src, 'test.yaml');
 const merge = (...srcs: string[]): YamlMap => mergeFiles(srcs.map(y));
@@ -132,5 +143,30 @@ networks: {front: {driver: bridge, ipam: {config: [{subnet: 10.5.0.0/16}]}}}
 `),
       'ok.yml',
     );
+  });
+
+  it('the precompiled validator is generated from the bundled schema (run generate-validator.mjs after updating it)', () => {
+    assert.equal(precompiledValidatorMatches(), true);
+  });
+
+  it('the run-time compiled fallback reports the same messages', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdock-schema-'));
+    try {
+      copyFileSync(composeSchemaPath(), join(dir, 'schema.json'));
+      const compiled = createComposeValidator(join(dir, 'schema.json'));
+      for (const [src] of cases) {
+        const msg = (v: typeof validate): string => {
+          try {
+            v(stripMergeTags(y(src)), 'f.yml');
+            return 'ok';
+          } catch (e) {
+            return (e as Error).message;
+          }
+        };
+        assert.equal(msg(compiled), msg(validate));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { invalidArgument } from '@tdock/core';
 import { formatPath } from './interpolate.js';
 import type { YamlValue } from './types.js';
@@ -8,6 +10,11 @@ import type { YamlValue } from './types.js';
 /** Absolute path of the bundled compose-spec JSON schema (packages/cli/assets/compose/compose-spec.json). */
 export function composeSchemaPath(): string {
   return fileURLToPath(new URL('../../../assets/compose/compose-spec.json', import.meta.url));
+}
+
+/** Absolute path of the precompiled validator generated from the schema (`generate-validator.mjs`). */
+export function composeValidatorModulePath(): string {
+  return fileURLToPath(new URL('../../../assets/compose/compose-spec-validator.gen', import.meta.url));
 }
 
 /** Validates a Compose file's tree; throws `invalid-argument` naming the file, key path and expectation. */
@@ -72,15 +79,38 @@ function describe(errors: ErrorObject[], doc: YamlValue): string {
   }
 }
 
-/**
- * Compiles the bundled compose-spec schema with ajv (draft-07, `strict: false`, unknown formats ignored).
- * Compile once per process and reuse the result.
- */
-export function createComposeValidator(schemaPath: string = composeSchemaPath()): ComposeValidator {
+type RawValidate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+/** True when the precompiled module was generated from exactly this schema file. */
+export function precompiledValidatorMatches(schemaPath: string = composeSchemaPath(), modulePath: string = composeValidatorModulePath()): boolean {
+  if (!existsSync(modulePath)) return false;
+  const sha = createHash('sha256').update(readFileSync(schemaPath)).digest('hex');
+  const head = readFileSync(modulePath, 'utf8').slice(0, 300);
+  return head.includes(`sha256 ${sha}`);
+}
+
+function compileRaw(schemaPath: string): RawValidate {
   const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
   delete schema['$schema'];
+  // Loaded lazily: the ajv compiler is only needed when the precompiled module is stale or absent.
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
+  // Keep in sync with assets/compose/generate-validator.mjs.
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, allowUnionTypes: true });
   const validate: ValidateFunction = ajv.compile(schema);
+  return validate;
+}
+
+/**
+ * The compose-spec validator: the precompiled module in assets/ (about 50 ms to load) when it matches the
+ * schema, else the schema compiled with ajv now (draft-07, `strict: false`, unknown formats ignored;
+ * 1-2 s). Create once per process and reuse.
+ */
+export function createComposeValidator(schemaPath: string = composeSchemaPath()): ComposeValidator {
+  const modulePath = composeValidatorModulePath();
+  const validate: RawValidate =
+    schemaPath === composeSchemaPath() && precompiledValidatorMatches(schemaPath, modulePath)
+      ? (createRequire(import.meta.url)(modulePath) as RawValidate)
+      : compileRaw(schemaPath);
   return (doc, filename) => {
     if (validate(doc)) return;
     throw invalidArgument(`validating ${filename}: ${describe(validate.errors ?? [], doc)}`);
