@@ -5,6 +5,7 @@ import { DEFAULT_CAPABILITIES } from '../src/caps/index.js';
 import {
   SECCOMP_ARCHES,
   SECCOMP_RET,
+  SeccompCache,
   compileSeccomp,
   decodeFilter,
   dockerProfileToOci,
@@ -221,6 +222,17 @@ describe('seccomp: compiler semantics', () => {
       () => compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO', args: [{ index: 6, value: 0, op: 'SCMP_CMP_EQ' }] }] }),
       kind('invalid-argument'),
     );
+  });
+
+  it('caches compiled programs by configuration', () => {
+    const cache = new SeccompCache();
+    const a = cache.compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mount'], action: 'SCMP_ACT_ERRNO' }] }, { nativeArch: 'SCMP_ARCH_X86_64' });
+    const b = cache.compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mount'], action: 'SCMP_ACT_ERRNO' }] }, { nativeArch: 'SCMP_ARCH_X86_64' });
+    const c = cache.compile({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['umount2'], action: 'SCMP_ACT_ERRNO' }] }, { nativeArch: 'SCMP_ARCH_X86_64' });
+    assert.equal(a, b);
+    assert.notEqual(a, c);
+    assert.equal(cache.size, 2);
+    assert.equal(run(c.program, 'umount2'), EPERM);
   });
 
   it('sets the flags the config names', () => {

@@ -198,3 +198,23 @@ export function compileSeccomp(config: LinuxSeccomp, opts: CompileSeccompOptions
   return { program, length, flags, warnings };
 }
 
+
+/**
+ * Memoises {@link compileSeccomp} by configuration, for a long-lived caller that starts many
+ * containers with the same profile (compiling Docker's profile costs a few milliseconds; a hit
+ * costs a JSON.stringify). Entries are never evicted: callers see few distinct profiles.
+ */
+export class SeccompCache {
+  private readonly entries = new Map<string, CompiledSeccomp>();
+
+  compile(config: LinuxSeccomp, opts: CompileSeccompOptions = {}): CompiledSeccomp {
+    const key = `${opts.nativeArch ?? ''}\n${JSON.stringify(config)}`;
+    let hit = this.entries.get(key);
+    if (!hit) this.entries.set(key, (hit = compileSeccomp(config, opts)));
+    return hit;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
