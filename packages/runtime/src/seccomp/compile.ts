@@ -202,7 +202,8 @@ export function compileSeccomp(config: LinuxSeccomp, opts: CompileSeccompOptions
 /**
  * Memoises {@link compileSeccomp} by configuration, for a long-lived caller that starts many
  * containers with the same profile (compiling Docker's profile costs a few milliseconds; a hit
- * costs a JSON.stringify). Entries are never evicted: callers see few distinct profiles.
+ * costs a JSON.stringify). Entries are never evicted: callers see few distinct profiles. Results
+ * are shared: do not modify the returned program Buffer.
  */
 export class SeccompCache {
   private readonly entries = new Map<string, CompiledSeccomp>();
