@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { demuxAll, frame, humanSize, progressRenderer, renderProgress, StdcopyDemuxer, type JsonMessage } from '../src/api/index.js';
+import { demuxAll, frame, humanDuration, humanSize, progressRenderer, renderProgress, stateWord, statusText, StdcopyDemuxer, type JsonMessage, type StatusFacts } from '../src/api/index.js';
 
 describe('api: stream framing and progress JSON', () => {
   it('frames stdcopy with an 8-byte header and demuxes across chunk boundaries', () => {
@@ -43,5 +43,26 @@ describe('api: stream framing and progress JSON', () => {
     assert.deepEqual(msgs[3], { status: 'Pull complete', progressDetail: {}, id: 'a0d0a0d46f8b' });
     assert.deepEqual(msgs[4], { status: 'Digest: sha256:abc' });
     assert.deepEqual(msgs[5], { progressDetail: {}, aux: { Tag: 'v1', Digest: 'sha256:abc', Size: 528 } });
+  });
+});
+
+describe('api: server-rendered status text', () => {
+  const base: StatusFacts = { running: false, paused: false, restarting: false, removing: false, dead: false, exitCode: 0, startedAt: 0, finishedAt: 0 };
+  it('renders go-units HumanDuration', () => {
+    const cases: Array<[number, string]> = [[500, 'Less than a second'], [1000, '1 second'], [59_000, '59 seconds'], [60_000, 'About a minute'], [5 * 60_000, '5 minutes'], [3_600_000, 'About an hour'], [5 * 3_600_000, '5 hours'], [3 * 86_400_000, '3 days'], [20 * 86_400_000, '2 weeks'], [90 * 86_400_000, '3 months'], [800 * 86_400_000, '2 years']];
+    for (const [ms, text] of cases) assert.equal(humanDuration(ms), text, String(ms));
+  });
+  it("renders moby's State.String()", () => {
+    const now = 1_000_000_000;
+    assert.equal(statusText(base, now), 'Created');
+    assert.equal(stateWord(base), 'created');
+    assert.equal(statusText({ ...base, running: true, startedAt: now - 5000 }, now), 'Up 5 seconds');
+    assert.equal(statusText({ ...base, running: true, startedAt: now - 120_000, health: 'healthy' }, now), 'Up 2 minutes (healthy)');
+    assert.equal(statusText({ ...base, running: true, startedAt: now - 3000, health: 'starting' }, now), 'Up 3 seconds (health: starting)');
+    assert.equal(statusText({ ...base, running: true, paused: true, startedAt: now - 3000 }, now), 'Up 3 seconds (Paused)');
+    assert.equal(stateWord({ ...base, running: true, paused: true }), 'paused');
+    const exited = { ...base, exitCode: 137, startedAt: now - 10_000, finishedAt: now - 3000 };
+    assert.equal(statusText(exited, now), 'Exited (137) 3 seconds ago');
+    assert.equal(stateWord(exited), 'exited');
   });
 });

@@ -17,3 +17,5 @@ export { splitVersionPrefix, compareVersions, versionAtLeast, unsupportedVersion
 export { renderInfo, renderVersion, rfc3339Nano } from './info.js';
 export { createHijackRouter } from './hijack.js';
 export type { HijackRouter } from './hijack.js';
+export { humanDuration, statusText, stateWord } from './format.js';
+export type { StatusFacts } from './format.js';
