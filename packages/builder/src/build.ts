@@ -31,6 +31,8 @@ export interface BuildOptions {
   buildArgs?: BuildArgOptions;
   target?: string;
   noCache?: boolean;
+  /** Extra meta-arg defaults, e.g. BuildKit's `platformArgs(build, target)`; none for the legacy builder. */
+  automaticArgs?: Readonly<Record<string, string>>;
   /** `--pull`: always ask the backend to pull base images. */
   pull?: boolean;
   /** `os/arch[/variant]` for FROM without --platform and for scratch; '' means the backend's default. */
@@ -88,7 +90,7 @@ export function normalizeDest(cwd: string, dest: string): string {
 /** Runs a build. Throws {@link BuildStepError} for a failing RUN and TdockErrors for everything else. */
 export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const df = parseDockerfileStages(opts.dockerfile);
-  const graph = buildStageGraph(df, { target: opts.target, buildArgs: opts.buildArgs });
+  const graph = buildStageGraph(df, { target: opts.target, buildArgs: opts.buildArgs, automaticArgs: opts.automaticArgs });
   const run = new BuildRun(df, graph, opts);
   const results = await run.all();
   const warnings = [...df.warnings];
@@ -114,7 +116,7 @@ class BuildRun {
   private stepNo = 0;
 
   constructor(private readonly df: Dockerfile, private readonly graph: StageGraph, private readonly opts: BuildOptions) {
-    this.meta = metaArgsScope(df, opts.buildArgs ?? {});
+    this.meta = metaArgsScope(df, opts.buildArgs ?? {}, opts.automaticArgs);
     this.hash = opts.hash ?? sha256Hash;
     this.now = opts.now ?? (() => new Date());
     this.signal = this.controller.signal;

@@ -51,9 +51,23 @@ export function resolveFromRef(value: string, current: number, stages: readonly 
   return { kind: 'image', ref: value };
 }
 
-/** The meta-args scope used to expand FROM lines and `--from` values. */
-export function metaArgsScope(df: Dockerfile, options: BuildArgOptions): BuildArgs {
+/**
+ * BuildKit's automatic platform args (`BUILDPLATFORM`, `BUILDOS`, `BUILDARCH`, `BUILDVARIANT` and the `TARGET*`
+ * ones) for `os/arch[/variant]` platforms. The legacy builder has none; pass them to {@link metaArgsScope} to opt in.
+ */
+export function platformArgs(buildPlatform: string, targetPlatform: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [prefix, p] of [['BUILD', buildPlatform], ['TARGET', targetPlatform]] as const) {
+    const [os = '', arch = '', variant = ''] = p.split('/');
+    Object.assign(out, { [`${prefix}PLATFORM`]: p, [`${prefix}OS`]: os, [`${prefix}ARCH`]: arch, [`${prefix}VARIANT`]: variant });
+  }
+  return out;
+}
+
+/** The meta-args scope used to expand FROM lines and `--from` values; `automatic` args act as meta ARG defaults. */
+export function metaArgsScope(df: Dockerfile, options: BuildArgOptions, automatic: Readonly<Record<string, string>> = {}): BuildArgs {
   const args = new BuildArgs(options);
+  for (const [k, v] of Object.entries(automatic)) args.addMetaArg(k, v);
   const lex = new ShellLex({ escapeToken: df.escapeToken });
   for (const meta of df.metaArgs) {
     for (const a of meta.args) {
@@ -69,9 +83,11 @@ export function metaArgsScope(df: Dockerfile, options: BuildArgOptions): BuildAr
 }
 
 /** Builds the graph of `df` for `target` (a stage name; empty for the last stage). */
-export function buildStageGraph(df: Dockerfile, options: { target?: string; buildArgs?: BuildArgOptions } = {}): StageGraph {
+export function buildStageGraph(
+  df: Dockerfile, options: { target?: string; buildArgs?: BuildArgOptions; automaticArgs?: Readonly<Record<string, string>> } = {},
+): StageGraph {
   if (df.stages.length === 0) throw invalidArgument('dockerfile contains no stages to build');
-  const meta = metaArgsScope(df, options.buildArgs ?? {});
+  const meta = metaArgsScope(df, options.buildArgs ?? {}, options.automaticArgs);
   const lex = new ShellLex({ escapeToken: df.escapeToken });
   const metaEnv = meta.allMeta();
   const expandMeta = (w: string): string => lex.processWord(w, { get: (k) => metaEnv.get(k) });

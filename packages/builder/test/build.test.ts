@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type BuildEvent, BuildStepError, runBuild, normalizeDest } from '../src/index.js';
+import { type BuildEvent, BuildStepError, normalizeDest, platformArgs, runBuild } from '../src/index.js';
 import { FakeBackend } from './fake-backend.js';
 
 const FIXED = () => new Date('2024-01-02T03:04:05Z');
@@ -194,5 +194,18 @@ describe('builder/build: orchestrating a multi-stage build', () => {
     await assert.rejects(runBuild({ dockerfile: df, backend: b }), BuildStepError);
     assert.equal(sawAbort, true);
     assert.equal(otherDone, true);
+  });
+});
+
+describe('builder/build: opt-in BuildKit platform args', () => {
+  it('defines BUILDPLATFORM/TARGETARCH for FROM and for stages that declare them', async () => {
+    const b = backend();
+    b.addImage('golang:1.22-arm64');
+    const df = 'FROM --platform=$BUILDPLATFORM golang:1.22-${TARGETARCH}\nARG TARGETARCH\nARG TARGETOS\nRUN echo $TARGETOS/$TARGETARCH\n';
+    const r = await runBuild({ dockerfile: df, backend: b, automaticArgs: platformArgs('linux/amd64', 'linux/arm64'), now: FIXED });
+    assert.deepEqual(b.resolved[0], { ref: 'golang:1.22-arm64', platform: 'linux/amd64', pull: false });
+    assert.equal(r.config.history?.at(-1)?.created_by, '|2 TARGETARCH=arm64 TARGETOS=linux /bin/sh -c echo $TARGETOS/$TARGETARCH');
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(platformArgs('linux/arm/v7', 'linux/arm/v7').TARGETVARIANT, 'v7');
   });
 });
