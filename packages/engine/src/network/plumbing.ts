@@ -1,0 +1,131 @@
+// The kernel side of the manager: bridges, veths, tc, the nftables table, the embedded DNS servers.
+// Everything here is derived from the records, so it can be rebuilt after a daemon restart.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { EmbeddedDns, type NameLookup } from './dns.js';
+import { HostLinks } from './host-ops.js';
+import { applyRules, renderRules, type RuleBridge } from './nft.js';
+import { applyRate } from './rate.js';
+import { attachedEndpoints, dnsNames, prefixLen } from './views.js';
+import type { CommandRunner, EndpointRecord, NetworkRecord } from './types.js';
+
+/** Names and switches the plumbing needs (resolved from NetworkManagerOptions). */
+export interface PlumbingConfig {
+  linkPrefix: string;
+  nftTable: string;
+  mtu: number;
+  ipMasq: boolean;
+  ipForward: boolean;
+  dnsPort: number;
+  /** Upstream resolvers for names the embedded DNS does not know; empty = never forward. */
+  upstream: string[];
+  warn: (message: string) => void;
+}
+
+/** `<prefix><tag><hash>` cut to IFNAMSIZ-1 (15) characters. */
+export function linkName(prefix: string, tag: string, key: string): string {
+  const room = 15 - prefix.length - tag.length;
+  return `${prefix}${tag}${createHash('sha256').update(key).digest('hex').slice(0, room)}`;
+}
+
+export class Plumbing {
+  readonly links: HostLinks;
+  private readonly dns = new Map<string, EmbeddedDns>();
+
+  constructor(private readonly runner: CommandRunner, private readonly cfg: PlumbingConfig) {
+    this.links = new HostLinks(runner);
+  }
+
+  mtuOf(n: NetworkRecord): number {
+    const v = Number(n.Options['com.docker.network.driver.mtu']);
+    return Number.isInteger(v) && v >= 68 ? v : this.cfg.mtu;
+  }
+
+  /** Creates the bridge of `n` when missing, and starts its DNS server on user networks. */
+  async ensureNetwork(n: NetworkRecord, lookup: NameLookup): Promise<void> {
+    const cfg = n.IPAM.Config[0];
+    if (!n.bridge || !cfg?.Gateway) return;
+    await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n));
+    if (!n.builtin && !this.dns.has(n.Id)) {
+      try {
+        this.dns.set(n.Id, await EmbeddedDns.listen({ address: cfg.Gateway, port: this.cfg.dnsPort, lookup, upstream: this.cfg.upstream }));
+      } catch (e) {
+        this.cfg.warn(`embedded DNS for network ${n.Name} on ${cfg.Gateway}:${this.cfg.dnsPort} did not start: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Plugs one endpoint into the namespace of `pid` as interface `ifname`. */
+  async plug(n: NetworkRecord, e: EndpointRecord, pid: number, ifname: string, withDefaultRoute: boolean): Promise<void> {
+    const cfg = n.IPAM.Config[0];
+    e.hostVeth = linkName(this.cfg.linkPrefix, 'v', `${e.containerId}/${n.Id}`);
+    await this.links.deleteLink(e.hostVeth); // a leftover of a container that died while we were down
+    await this.links.plugVeth(pid, {
+      name: ifname, hostVeth: e.hostVeth, mac: e.mac ?? '', address: `${e.ipv4 ?? ''}/${prefixLen(n)}`,
+      ...(withDefaultRoute && cfg?.Gateway ? { defaultGateway: cfg.Gateway } : {}),
+      bridge: n.bridge ?? '', mtu: this.mtuOf(n),
+    });
+  }
+
+  async limit(n: NetworkRecord, e: EndpointRecord, bps: number): Promise<void> {
+    if (!e.hostVeth) return;
+    e.ifb = linkName(this.cfg.linkPrefix, 'i', `${e.containerId}/${n.Id}`);
+    await this.links.deleteLink(e.ifb);
+    await applyRate(this.runner, e.hostVeth, e.ifb, bps, this.mtuOf(n));
+    e.rateBps = bps;
+  }
+
+  /** Removes the host side of an endpoint (the container side goes with it). */
+  async unplug(e: EndpointRecord): Promise<void> {
+    if (e.ifb) await this.links.deleteLink(e.ifb);
+    if (e.hostVeth) await this.links.deleteLink(e.hostVeth);
+  }
+
+  /** Deletes a network's bridge and stops its DNS server. */
+  async dropNetwork(n: NetworkRecord): Promise<void> {
+    await this.stopDns(n.Id);
+    if (n.bridge) await this.links.deleteLink(n.bridge);
+  }
+
+  async stopDns(id: string): Promise<void> {
+    const s = this.dns.get(id);
+    this.dns.delete(id);
+    await s?.close();
+  }
+
+  /** Rebuilds the nftables table from the records; turns forwarding on when a routed network is in use. */
+  async syncRules(all: NetworkRecord[]): Promise<void> {
+    const bridges: RuleBridge[] = [];
+    for (const n of all) {
+      const cfg = n.IPAM.Config[0];
+      if (!n.bridge || !cfg) continue;
+      const live = attachedEndpoints(n);
+      if (!live.length) continue;
+      bridges.push({
+        bridge: n.bridge, subnet: cfg.Subnet, internal: n.Internal,
+        ports: live.flatMap((e) => (e.ports ?? []).map((p) => ({ ...p, containerIp: e.ipv4 ?? '' }))),
+      });
+    }
+    const masq = (n: RuleBridge): boolean => !n.internal;
+    await applyRules(this.runner, this.cfg.nftTable, renderRules(this.cfg.nftTable, bridges, { ipMasq: this.cfg.ipMasq }));
+    if (this.cfg.ipForward && bridges.some(masq)) {
+      const cur = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '');
+      if (cur.trim() !== '1') await this.links.enableForwarding();
+    }
+  }
+
+  /** Stops every DNS server (the kernel state stays for live-restore). */
+  async close(): Promise<void> {
+    for (const id of [...this.dns.keys()]) await this.stopDns(id);
+  }
+}
+
+/** The name → addresses function of one network's DNS server, over the live records. */
+export function lookupFor(get: () => NetworkRecord | undefined): NameLookup {
+  return (name) => {
+    const n = get();
+    if (!n) return undefined;
+    const ips = attachedEndpoints(n).filter((e) => e.ipv4 && dnsNames(n, e).some((d) => d.toLowerCase() === name)).map((e) => e.ipv4 ?? '');
+    return ips.length ? ips : undefined;
+  };
+}

@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TdockError } from '@tdock/core';
+import { tempRoots, type TempRoots } from '@tdock/testkit';
+import { NetworkManager, hostsFile, resolvConf, parseRate, type CommandRunner, type ContainerRef } from '../src/network/index.js';
+import { allocateAddress, pickSubnet } from '../src/network/ipam.js';
+import { parseCidr, formatCidr, macFromIp, parseIp, routesFromIpJson } from '../src/network/ipv4.js';
+import { renderRules } from '../src/network/nft.js';
+import { wantedPorts, portsView } from '../src/network/ports.js';
+import { linkName } from '../src/network/plumbing.js';
+
+/** Records commands; answers nothing (no kernel is touched). */
+function fakeRunner(): CommandRunner & { calls: string[] } {
+  const calls: string[] = [];
+  return { calls, async run(cmd, args) { calls.push([cmd, ...args].join(' ')); return cmd === 'ip' && args.includes('route') ? '[]' : ''; } };
+}
+
+function containers(list: ContainerRef[]): { resolve(x: string): Promise<ContainerRef> } {
+  return {
+    async resolve(x) {
+      const c = list.find((k) => k.id === x || k.name === x || k.id.startsWith(x));
+      if (!c) throw new TdockError('not-found', `No such container: ${x}`);
+      return c;
+    },
+  };
+}
+
+const cid = (ch: string): string => ch.repeat(64);
+
+function kind(k: string, re?: RegExp): (e: unknown) => boolean {
+  return (e) => e instanceof TdockError && e.kind === k && (!re || re.test(e.message));
+}
+
+describe('network: IPAM and the network store', () => {
+  let roots: TempRoots;
+  const ctrs: ContainerRef[] = [{ id: cid('a'), name: 'web' }, { id: cid('b'), name: 'db', labels: { 'com.docker.compose.service': 'database' } }];
+  const make = (extra: Partial<ConstructorParameters<typeof NetworkManager>[0]> = {}): NetworkManager => new NetworkManager({
+    dataRoot: roots.dataRoot, containers: containers(ctrs), runner: fakeRunner(), bridgeName: roots.bridgeName, linkPrefix: roots.linkPrefix,
+    nftTable: roots.nftTable, bip: `${roots.gateway}/24`, defaultAddressPools: [{ base: roots.subnetPool, size: 24 }], ...extra,
+  });
+  beforeEach(async () => { roots = await tempRoots(); });
+  afterEach(async () => { await roots.cleanup(); });
+
+  it('parses and formats addresses, derives Docker MACs, reads routes', () => {
+    assert.equal(formatCidr(parseCidr('10.1.2.3/24')), '10.1.2.0/24');
+    assert.throws(() => parseCidr('10.1.2.3/24', true), kind('invalid-argument'));
+    assert.equal(macFromIp(parseIp('172.17.0.2')!), '02:42:ac:11:00:02');
+    assert.deepEqual(routesFromIpJson('[{"dst":"default"},{"dst":"192.0.2.0/24"},{"dst":"10.9.9.9"}]').map(formatCidr), ['192.0.2.0/24', '10.9.9.9/32']);
+  });
+
+  it('picks the first pool subnet that collides with no route or network', () => {
+    const pools = [{ base: '172.17.0.0/16', size: 16 }, { base: '172.18.0.0/16', size: 16 }, { base: '192.168.0.0/16', size: 20 }];
+    assert.equal(formatCidr(pickSubnet(pools, [])!), '172.17.0.0/16');
+    assert.equal(formatCidr(pickSubnet(pools, [parseCidr('172.17.5.0/24')])!), '172.18.0.0/16');
+    assert.equal(formatCidr(pickSubnet(pools, [parseCidr('172.16.0.0/12'), parseCidr('192.168.0.0/20')])!), '192.168.16.0/20');
+    assert.equal(pickSubnet([{ base: '10.0.0.0/24', size: 24 }], [parseCidr('10.0.0.0/8')]), undefined);
+  });
+
+  it('creates the predefined networks once, with the default bridge on --bip', async () => {
+    const m = make();
+    await m.restore();
+    const nets = await m.list(new Map());
+    assert.deepEqual(nets.map((n) => n.Name).sort(), ['bridge', 'host', 'none']);
+    const br = await m.inspect('bridge', { verbose: false });
+    assert.deepEqual(br.IPAM, { Driver: 'default', Options: null, Config: [{ Subnet: roots.subnet, Gateway: roots.gateway }] });
+    assert.equal((br.Options as Record<string, string>)['com.docker.network.bridge.name'], roots.bridgeName);
+    assert.match(String(br.Id), /^[0-9a-f]{64}$/);
+    const again = make();
+    await again.restore();
+    assert.equal((await again.inspect('bridge', { verbose: false })).Id, br.Id);
+  });
+
+  it('without --bip picks the default bridge subnet around the host routes', async () => {
+    const pool = parseCidr(roots.subnetPool);
+    const first = formatCidr({ base: pool.base, bits: 24 });
+    const m = make({ bip: undefined, hostRoutes: async () => [parseCidr(first)] });
+    await m.restore();
+    const cfg = ((await m.inspect('bridge', { verbose: false })).IPAM as { Config: Array<{ Subnet: string }> }).Config[0];
+    assert.equal(cfg?.Subnet, formatCidr({ base: pool.base + 256, bits: 24 }));
+  });
+
+  it('creates user networks with the next free subnet, keeps only the user options, refuses duplicates and overlaps', async () => {
+    const m = make();
+    await m.restore();
+    const { Id } = await m.create({ Name: 'n1', Labels: { a: 'b' }, Options: { 'com.docker.network.driver.mtu': '1400' }, Attachable: true });
+    const n1 = await m.inspect(Id.slice(0, 12), { verbose: false });
+    const pool = parseCidr(roots.subnetPool);
+    assert.deepEqual((n1.IPAM as { Config: unknown[] }).Config, [{ Subnet: formatCidr({ base: pool.base + 256, bits: 24 }), Gateway: formatCidr({ base: pool.base + 257, bits: 32 }).split('/')[0] }]);
+    assert.deepEqual(n1.Options, { 'com.docker.network.driver.mtu': '1400' });
+    assert.equal(n1.Scope, 'local');
+    assert.equal(n1.Attachable, true);
+    assert.deepEqual(n1.Containers, {});
+    await assert.rejects(m.create({ Name: 'n1' }), kind('conflict', /already exists/));
+    await assert.rejects(m.create({ Name: 'n2', IPAM: { Config: [{ Subnet: roots.subnet }] } }), kind('forbidden', /overlaps/));
+    await assert.rejects(m.create({ Name: 'bad name' }), kind('invalid-argument'));
+    await assert.rejects(m.create({ Name: 'x', Driver: 'overlay' }), kind('not-found', /plugin "overlay" not found/));
+    const { Id: id3 } = await m.create({ Name: 'n3', IPAM: { Config: [{ Subnet: '10.99.0.0/16', IPRange: '10.99.5.0/24' }] }, Internal: true });
+    const n3 = await m.inspect('n3', { verbose: false });
+    assert.deepEqual((n3.IPAM as { Config: unknown[] }).Config, [{ Subnet: '10.99.0.0/16', IPRange: '10.99.5.0/24', Gateway: '10.99.0.1' }]);
+    assert.deepEqual(n3.Options, {});
+    const files = await readdir(join(roots.dataRoot, 'networks'));
+    assert.ok(files.includes(`${id3}.json`));
+    assert.ok(!files.some((f) => f.startsWith('.tmp')));
+  });
+
+  it('lists with filters (driver, id, label, name, scope, type, dangling)', async () => {
+    const m = make();
+    await m.restore();
+    const { Id } = await m.create({ Name: 'front', Labels: { tier: 'web' } });
+    await m.create({ Name: 'back', Labels: { tier: 'db', x: '' } });
+    const names = async (f: Record<string, string[]>): Promise<string[]> => (await m.list(new Map(Object.entries(f)))).map((n) => String(n.Name)).sort();
+    assert.deepEqual(await names({ type: ['custom'] }), ['back', 'front']);
+    assert.deepEqual(await names({ type: ['builtin'] }), ['bridge', 'host', 'none']);
+    assert.deepEqual(await names({ driver: ['null'] }), ['none']);
+    assert.deepEqual(await names({ label: ['tier=web'] }), ['front']);
+    assert.deepEqual(await names({ label: ['x'] }), ['back']);
+    assert.deepEqual(await names({ name: ['ont'] }), ['front']);
+    assert.deepEqual(await names({ id: [Id.slice(0, 10)] }), ['front']);
+    assert.deepEqual(await names({ scope: ['local'], dangling: ['true'] }), ['back', 'front']);
+    assert.deepEqual(await names({ name: ['front', 'back'], label: ['tier=db'] }), ['back']);
+    await assert.rejects(m.list(new Map([['bogus', ['1']]])), kind('invalid-argument'));
+  });
+
+  it('connects created containers (aliases, static ip, compose service), shows them, disconnects', async () => {
+    const m = make();
+    await m.restore();
+    await m.create({ Name: 'app', IPAM: { Config: [{ Subnet: '10.98.0.0/24' }] } });
+    await m.connectAtCreate(ctrs[0]!, 'app', { app: { Aliases: ['w1'] } });
+    await m.connect('app', 'db', { IPAMConfig: { IPv4Address: '10.98.0.50' }, Aliases: ['d'] });
+    await assert.rejects(m.connect('app', 'db', {}), kind('forbidden', /already exists/));
+    await assert.rejects(m.connect('app', 'web', { IPAMConfig: { IPv4Address: '10.1.1.1' } }), kind('forbidden'));
+    await assert.rejects(m.connect('bridge', 'web', { IPAMConfig: { IPv4Address: '10.1.1.1' } }), kind('invalid-argument', /user defined networks only/));
+    await assert.rejects(m.connect('app', 'nobody', {}), kind('not-found'));
+    const web = m.containerNetworks(cid('a'));
+    assert.deepEqual(Object.keys(web), ['app']);
+    assert.deepEqual(web.app?.Aliases, ['w1']);
+    assert.equal(web.app?.IPAddress, '');
+    assert.deepEqual(web.app?.DNSNames, ['web', 'w1', cid('a').slice(0, 12)]);
+    const db = m.containerNetworks(cid('b'));
+    assert.deepEqual(db.app?.IPAMConfig, { IPv4Address: '10.98.0.50' });
+    assert.deepEqual(db.app?.DNSNames, ['db', 'd', 'database', cid('b').slice(0, 12)]);
+    // not attached: no active endpoints, removal of the network is refused only while attached
+    assert.deepEqual((await m.inspect('app', { verbose: false })).Containers, {});
+    await m.disconnect('app', 'db', false);
+    await assert.rejects(m.disconnect('app', 'db', false), kind('forbidden', /is not connected/));
+    await m.connectAtCreate(ctrs[1]!, 'default', {});
+    assert.deepEqual(Object.keys(m.containerNetworks(cid('b'))), ['bridge']);
+    await m.release(cid('b'));
+    assert.deepEqual(m.containerNetworks(cid('b')), {});
+  });
+
+  it('hands out every address once, static ones too, also after a restart', async () => {
+    const m = make();
+    await m.restore();
+    await m.create({ Name: 'tiny', IPAM: { Config: [{ Subnet: '10.97.0.0/29' }] } });
+    const n = m.find('tiny');
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const a = allocateAddress(n, `c${i}`);
+      n.endpoints[`c${i}`] = { containerId: `c${i}`, containerName: `c${i}`, endpointId: 'e', seq: i, aliases: [], links: [], ipv4: a.ip, attached: true };
+      n.lastIp = a.ip;
+      got.push(a.ip);
+    }
+    assert.deepEqual(got, ['10.97.0.2', '10.97.0.3', '10.97.0.4', '10.97.0.5', '10.97.0.6']);
+    assert.throws(() => allocateAddress(n, 'c9'), kind('unavailable'));
+    assert.throws(() => allocateAddress(n, 'c9', '10.97.0.3'), kind('conflict', /already in use/));
+    await m.store.save(n);
+    delete n.endpoints.c1;
+    await m.store.save(n);
+    const again = make();
+    await again.restore();
+    const n2 = again.find('tiny');
+    assert.equal(allocateAddress(n2, 'new').ip, '10.97.0.3');
+    assert.equal(n2.lastIp, '10.97.0.6');
+  });
+
+  it('refuses to remove predefined networks, removes and prunes unused ones', async () => {
+    const m = make();
+    await m.restore();
+    await assert.rejects(m.remove('bridge'), kind('forbidden', /pre-defined/));
+    await m.create({ Name: 'p1', Labels: { keep: '1' } });
+    await m.create({ Name: 'p2' });
+    assert.deepEqual((await m.prune(new Map([['label!', ['keep']]]))).NetworksDeleted, ['p2']);
+    const n = m.find('p1');
+    n.endpoints.x = { containerId: 'x', containerName: 'busy', endpointId: 'e', seq: 1, aliases: [], links: [], attached: true };
+    await assert.rejects(m.remove('p1'), kind('conflict', /^error while removing network: network p1 has active endpoints \(busy\)$/));
+    delete n.endpoints.x;
+    await m.remove('p1');
+    await assert.rejects(m.inspect('p1', { verbose: false }), kind('not-found', /network p1 not found/));
+  });
+
+  it('renders the nftables table from the attached endpoints', () => {
+    assert.equal(renderRules('t', [], { ipMasq: true }), '');
+    const r = renderRules('t', [
+      { bridge: 'b1', subnet: '10.0.1.0/24', internal: false, ports: [{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', hostPort: 8080, containerIp: '10.0.1.2' }, { proto: 'udp', containerPort: 53, hostIp: '', hostPort: 5353, containerIp: '10.0.1.2' }] },
+      { bridge: 'b2', subnet: '10.0.2.0/24', internal: true, ports: [] },
+    ], { ipMasq: true });
+    assert.match(r, /ip daddr 127\.0\.0\.1 tcp dport 8080 dnat to 10\.0\.1\.2:80/);
+    assert.match(r, /fib daddr type local udp dport 5353 dnat to 10\.0\.1\.2:53/);
+    assert.match(r, /ip saddr 10\.0\.1\.0\/24 oifname != "b1" masquerade/);
+    assert.doesNotMatch(r, /10\.0\.2\.0\/24/);
+    assert.match(r, /iifname "b2" oifname != "b2" drop/);
+    assert.match(r, /iifname "b1" oifname \{ "b2" \} drop/);
+  });
+
+  it('turns port requests into mappings and NetworkSettings.Ports', () => {
+    const w = wantedPorts({ PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }], '53/udp': [{ HostPort: '' }] }, ExposedPorts: { '80/tcp': {}, '9000/tcp': {}, '53/udp': {} }, PublishAllPorts: true });
+    assert.deepEqual(w.map((x) => `${x.containerPort}/${x.proto}:${x.hostIp}:${x.hostPorts?.join('-') ?? '*'}`), ['53/udp::*', '80/tcp:127.0.0.1:8080-8080', '9000/tcp::*']);
+    const view = portsView({ ExposedPorts: { '80/tcp': {}, '443/tcp': {} } }, [{ proto: 'tcp', containerPort: 80, hostIp: '', hostPort: 32768 }]);
+    assert.deepEqual(view, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }], '443/tcp': null });
+    assert.throws(() => wantedPorts({ PortBindings: { '80/sctp': [] } }), kind('invalid-argument'));
+  });
+
+  it('names links within 15 characters from the prefix', () => {
+    const n = linkName('tdkab12', 'v', 'x');
+    assert.equal(n.length, 15);
+    assert.ok(n.startsWith('tdkab12v'));
+    assert.equal(linkName('tdk', 'b', 'x').length, 15);
+  });
+
+  it('parses rates', () => {
+    assert.equal(parseRate('8mbit'), 8e6);
+    assert.equal(parseRate('10Mbit'), 10e6);
+    assert.equal(parseRate('1mbps'), 8e6);
+    assert.equal(parseRate('500kbit'), 5e5);
+    assert.throws(() => parseRate('fast'), kind('invalid-argument'));
+    assert.throws(() => parseRate('10'), kind('invalid-argument'));
+  });
+
+  it('writes /etc/hosts and /etc/resolv.conf as Docker does', () => {
+    assert.equal(hostsFile({ hostname: 'abc', ip: '10.0.0.2', aliases: ['web'], extraHosts: ['db:10.0.0.9'] }),
+      '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n10.0.0.9\tdb\n10.0.0.2\tabc web\n');
+    const host = '# generated\nnameserver 127.0.0.53\nnameserver 10.1.1.1\nsearch example.internal\noptions edns0\n';
+    assert.equal(resolvConf({ host }), 'nameserver 10.1.1.1\nsearch example.internal\noptions edns0\n');
+    assert.equal(resolvConf({ host: 'nameserver 127.0.0.53\n' }), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    assert.equal(resolvConf({ host, embeddedDns: '10.9.0.1' }), 'nameserver 10.9.0.1\nsearch example.internal\noptions edns0 ndots:0\n');
+    assert.equal(resolvConf({ host, dns: ['1.1.1.1'], dnsSearch: ['a.b'], dnsOptions: ['ndots:2'] }), 'nameserver 1.1.1.1\nsearch a.b\noptions ndots:2\n');
+  });
+});
