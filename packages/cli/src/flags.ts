@@ -15,6 +15,7 @@ export function makeCommand(name: string, usage: string, description: string, op
   const cmd = new Command(`tdock ${name}`);
   cmd.usage(usage).description(description).helpOption('--help', 'Print usage').allowExcessArguments(true);
   if (opts.interspersed === false) cmd.passThroughOptions();
+  cmd.configureHelp({ sortOptions: true, optionDescription: (opt) => opt.description });
   cmd.exitOverride();
   cmd.configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} });
   return cmd;

@@ -15,6 +15,21 @@ function keyValues(items: string[]): Record<string, string> {
   return Object.fromEntries(items.map((i) => (i.includes('=') ? [i.slice(0, i.indexOf('=')), i.slice(i.indexOf('=') + 1)] : [i, ''])));
 }
 
+/** What `tdock volume|network|system` list as their subcommands. */
+export const GROUP_COMMANDS: Record<string, Record<string, string>> = {
+  volume: { create: 'Create a volume', inspect: 'Display detailed information on one or more volumes', ls: 'List volumes', prune: 'Remove unused local volumes', rm: 'Remove one or more volumes' },
+  network: { connect: 'Connect a container to a network', create: 'Create a network', disconnect: 'Disconnect a container from a network', inspect: 'Display detailed information on one or more networks', ls: 'List networks', prune: 'Remove all unused networks', rm: 'Remove one or more networks' },
+  system: { df: 'Show tdock disk usage', events: 'Get real time events from the server', info: 'Display system-wide information', prune: 'Remove unused data' },
+};
+
+/** Help for a command group (`tdock volume`), or docker's error for an unknown subcommand. */
+export function groupHelp(ctx: CommandContext, group: string, sub: string | undefined, subs: Record<string, string>): number {
+  if (sub !== undefined && sub !== '--help' && sub !== '-h') throw new StatusError(1, `tdock ${group}: '${sub}' is not a tdock ${group} command.\nSee 'tdock ${group} --help'`);
+  const width = Math.max(...Object.keys(subs).map((k) => k.length)) + 3;
+  ctx.out(`Usage:  tdock ${group} COMMAND\n\nCommands:\n${Object.entries(subs).map(([k, v]) => `  ${k.padEnd(width)}${v}`).join('\n')}\n\nRun 'tdock ${group} COMMAND --help' for more information on a command.\n`);
+  return 0;
+}
+
 /** `tdock tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]` */
 export async function tag(ctx: CommandContext, argv: string[]): Promise<number> {
   const parsed = parseArgs(makeCommand('tag', 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'), argv, (t) => ctx.out(t));
@@ -52,7 +67,6 @@ export async function rmi(ctx: CommandContext, argv: string[]): Promise<number> 
 /** `tdock volume create|rm|inspect|prune` (ls is in lists.ts). */
 export async function volume(ctx: CommandContext, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const docker = await ctx.docker();
   switch (sub) {
     case 'create': {
       const cmd = makeCommand('volume create', '[OPTIONS] [VOLUME]', 'Create a volume')
@@ -63,7 +77,7 @@ export async function volume(ctx: CommandContext, argv: string[]): Promise<numbe
       const parsed = parseArgs(cmd, rest, (t) => ctx.out(t));
       if (!parsed) return 0;
       const o = parsed.opts as { driver: string; label: string[]; opt: string[]; name?: string };
-      const v = (await docker.createVolume({ Name: parsed.args[0] ?? o.name ?? '', Driver: o.driver, DriverOpts: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { name: string };
+      const v = (await (await ctx.docker()).createVolume({ Name: parsed.args[0] ?? o.name ?? '', Driver: o.driver, DriverOpts: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { name: string };
       ctx.out(`${v.name}\n`);
       return 0;
     }
@@ -75,7 +89,7 @@ export async function volume(ctx: CommandContext, argv: string[]): Promise<numbe
       let failed = false;
       for (const name of parsed.args) {
         try {
-          await docker.getVolume(name).remove({ force: !!parsed.opts.force } as never);
+          await (await ctx.docker()).getVolume(name).remove({ force: !!parsed.opts.force } as never);
           ctx.out(`${name}\n`);
         } catch (err) {
           failed = true;
@@ -87,19 +101,18 @@ export async function volume(ctx: CommandContext, argv: string[]): Promise<numbe
     case 'inspect':
       return inspectKinds(ctx, rest, 'volume inspect', ['volume']);
     case 'prune':
-      return prune(ctx, rest, 'volume', (filters) => docker.pruneVolumes(filters), 'VolumesDeleted');
+      return prune(ctx, rest, 'volume', async (filters) => (await ctx.docker()).pruneVolumes(filters), 'VolumesDeleted');
     case 'ls':
     case 'list':
       return (await import('./lists.js')).volumeLs(ctx, rest);
     default:
-      throw new StatusError(1, `tdock volume: '${sub ?? ''}' is not a tdock volume command.\nSee 'tdock volume --help'`);
+      return groupHelp(ctx, 'volume', sub, GROUP_COMMANDS.volume);
   }
 }
 
 /** `tdock network create|rm|inspect|connect|disconnect|prune` (ls is in lists.ts). */
 export async function network(ctx: CommandContext, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
-  const docker = await ctx.docker();
   switch (sub) {
     case 'create': {
       const cmd = makeCommand('network create', '[OPTIONS] NETWORK', 'Create a network')
@@ -116,7 +129,7 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
       requireArgs('network create', parsed.args, 1, true);
       const o = parsed.opts as { attachable?: boolean; driver: string; gateway: string[]; internal?: boolean; ipRange: string[]; label: string[]; opt: string[]; subnet: string[] };
       const config = o.subnet.map((Subnet, i) => ({ Subnet, ...(o.gateway[i] ? { Gateway: o.gateway[i] } : {}), ...(o.ipRange[i] ? { IPRange: o.ipRange[i] } : {}) }));
-      const net = (await docker.createNetwork({ Name: parsed.args[0]!, Driver: o.driver, Internal: !!o.internal, Attachable: !!o.attachable, IPAM: { Driver: 'default', Config: config, Options: {} }, Options: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { id: string };
+      const net = (await (await ctx.docker()).createNetwork({ Name: parsed.args[0]!, Driver: o.driver, Internal: !!o.internal, Attachable: !!o.attachable, IPAM: { Driver: 'default', Config: config, Options: {} }, Options: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { id: string };
       ctx.out(`${net.id}\n`);
       return 0;
     }
@@ -128,7 +141,7 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
       let failed = false;
       for (const name of parsed.args) {
         try {
-          await docker.getNetwork(name).remove();
+          await (await ctx.docker()).getNetwork(name).remove();
           ctx.out(`${name}\n`);
         } catch (err) {
           if (parsed.opts.force && (err as { statusCode?: number }).statusCode === 404) continue;
@@ -148,19 +161,19 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
       requireArgs(`network ${sub}`, parsed.args, 2, true);
       const [net, container] = parsed.args as [string, string];
       const o = parsed.opts as { alias?: string[]; ip?: string; force?: boolean };
-      if (sub === 'connect') await docker.getNetwork(net).connect({ Container: container, EndpointConfig: { Aliases: o.alias ?? [], ...(o.ip ? { IPAMConfig: { IPv4Address: o.ip } } : {}) } });
-      else await docker.getNetwork(net).disconnect({ Container: container, Force: !!o.force });
+      if (sub === 'connect') await (await ctx.docker()).getNetwork(net).connect({ Container: container, EndpointConfig: { Aliases: o.alias ?? [], ...(o.ip ? { IPAMConfig: { IPv4Address: o.ip } } : {}) } });
+      else await (await ctx.docker()).getNetwork(net).disconnect({ Container: container, Force: !!o.force });
       return 0;
     }
     case 'inspect':
       return inspectKinds(ctx, rest, 'network inspect', ['network']);
     case 'prune':
-      return prune(ctx, rest, 'network', (filters) => docker.pruneNetworks(filters), 'NetworksDeleted');
+      return prune(ctx, rest, 'network', async (filters) => (await ctx.docker()).pruneNetworks(filters), 'NetworksDeleted');
     case 'ls':
     case 'list':
       return (await import('./lists.js')).networkLs(ctx, rest);
     default:
-      throw new StatusError(1, `tdock network: '${sub ?? ''}' is not a tdock network command.\nSee 'tdock network --help'`);
+      return groupHelp(ctx, 'network', sub, GROUP_COMMANDS.network);
   }
 }
 

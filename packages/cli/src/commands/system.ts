@@ -88,8 +88,10 @@ export async function system(ctx: CommandContext, argv: string[]): Promise<numbe
       return (await import('./info.js')).run(ctx, rest);
     case 'events':
       return (await import('./more.js')).events(ctx, rest);
-    default:
-      throw new StatusError(1, `tdock system: '${sub ?? ''}' is not a tdock system command.\nSee 'tdock system --help'`);
+    default: {
+      const { groupHelp, GROUP_COMMANDS } = await import('./objects.js');
+      return groupHelp(ctx, 'system', sub, GROUP_COMMANDS.system!);
+    }
   }
 }
 
