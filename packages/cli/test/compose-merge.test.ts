@@ -91,6 +91,11 @@ describe('compose/merge', () => {
     assert.deepEqual(a['networks'], { front: null, back: { aliases: ['x'] } });
   });
 
+  it('a bare network in an override keeps the base aliases', () => {
+    const m = merge('services: {a: {networks: {front: {aliases: [x]}}}}', 'services: {a: {networks: [front, back]}}');
+    assert.deepEqual(((m['services'] as YamlMap)['a'] as YamlMap)['networks'], { front: { aliases: ['x'] }, back: null });
+  });
+
   it('merges build given as a string with a mapping', () => {
     const m = merge('services: {a: {build: ./dir}}', 'services: {a: {build: {dockerfile: Other, args: [X=1]}}}');
     assert.deepEqual(((m['services'] as YamlMap)['a'] as YamlMap)['build'], { context: './dir', dockerfile: 'Other', args: ['X=1'] });

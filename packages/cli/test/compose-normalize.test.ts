@@ -107,6 +107,9 @@ describe('compose/normalize service', () => {
       [['bind', '/proj/src', '/src'], ['bind', '/home/u/c', '/c'], ['bind', '/up', '/up'], ['volume', 'named', '/n'], ['tmpfs', undefined, '/t']],
     );
     assert.equal(s.volumes[4]!.tmpfs?.size, 1048576);
+    assert.deepEqual(s.volumes[0]!.bind, { create_host_path: true }, 'short syntax implies create_host_path');
+    const long = svc('image: x\nvolumes: [{type: bind, source: ./a, target: /a}, {type: bind, source: /b, target: /b, bind: {create_host_path: true}}]');
+    assert.deepEqual(long.volumes.map((v) => v.bind), [{}, { create_host_path: true }]);
   });
 
   it('limits, scale, stop_grace_period, ulimits, labels, extra_hosts', () => {

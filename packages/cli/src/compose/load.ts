@@ -70,6 +70,11 @@ export function loadProject(opts: LoadProjectOptions): Project {
   const { env, files: envFiles } = projectDir === cwd && !opts.projectDirectory ? early : readEnvironment(opts, projectDir);
 
   const parsed = configFiles.map((f) => ({ file: f, tree: parseComposeYaml(readFileSync(f, 'utf8'), f) }));
+  for (const { file, tree } of parsed) {
+    if ('version' in tree) {
+      opts.onWarning?.(`${file}: the attribute \`version\` is obsolete, it will be ignored, please remove it to avoid potential confusion`);
+    }
+  }
   let fileName: string | undefined;
   for (const { tree } of parsed) {
     if (typeof tree['name'] === 'string') fileName = interpolate(tree['name'], (k) => env[k], { onWarning: opts.onWarning });

@@ -112,8 +112,14 @@ function applyRule(rule: Rule, base: YamlValue, over: YamlValue, path: string[])
       return mergeByKey(base, over, volumeKey);
     case 'by-target':
       return mergeByKey(base, over, targetKey);
-    case 'networks':
-      return mergeValues(listToMap(base, () => null), listToMap(over, () => null), path, true);
+    case 'networks': {
+      // A bare `- net` (null) in an override keeps the base file's aliases and addresses.
+      const b = listToMap(base, () => null);
+      const o = listToMap(over, () => null);
+      const merged = mergeValues(b, o, path, true) as YamlMap;
+      for (const [k, v] of Object.entries(o)) if (v === null && isMap(b[k])) merged[k] = b[k]!;
+      return merged;
+    }
     case 'depends_on': {
       const started = (): YamlValue => ({ condition: 'service_started', required: true });
       return mergeValues(listToMap(base, started), listToMap(over, started), path, true);

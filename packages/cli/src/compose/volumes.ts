@@ -53,7 +53,9 @@ export function parseVolumeEntry(v: YamlValue): ServiceVolume {
   if (typeof m['consistency'] === 'string') vol.consistency = m['consistency'];
   const bind = asRecord(m['bind']);
   if (type === 'bind') {
-    vol.bind = { create_host_path: bind['create_host_path'] === undefined ? true : bind['create_host_path'] === true };
+    // Only the short syntax implies create_host_path (spec §volumes long syntax).
+    vol.bind = {};
+    if (bind['create_host_path'] !== undefined) vol.bind.create_host_path = bind['create_host_path'] === true || bind['create_host_path'] === 'true';
     if (typeof bind['propagation'] === 'string') vol.bind.propagation = bind['propagation'];
     if (typeof bind['selinux'] === 'string') vol.bind.selinux = bind['selinux'];
   }
