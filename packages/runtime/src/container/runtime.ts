@@ -1,22 +1,27 @@
 // The runtime API: OCI lifecycle (create, start, state, kill, delete, run) over a bundle and a rootfs
 // Mount, one shim per container. State lives in `<stateRoot>/<id>/`; the shim's socket in `socketDir`.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { TdockError, type ErrorKind } from '@tdock/core';
+import type { ValidateFunction } from 'ajv';
+import { TdockError } from '@tdock/core';
 import type { RootfsMount } from '../init/plan.cjs';
 import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
 import { STATE_FILES, type ShimConfig } from '../shim/config.js';
 import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
 import { shimAttach, shimExec, shimRequest, type Attachment, type ExecSession, type ExitRecord, type ShimState } from '../shim/protocol.js';
-import type { ExecPlan, InitPlan } from '../init/plan.cjs';
 import { createCgroupManager, detectCgroups, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
+import { compileSeccomp, type LinuxSeccomp } from '../seccomp/index.js';
 import { specToPlan } from '../spec/plan.js';
 import type { OciSpec } from '../spec/types.js';
 import { compileSpecValidator, validateSpec } from '../spec/validate.js';
+import { execPlan, type ExecOptions } from './exec-plan.js';
+import { readConfig, readTail, shimError, socketName, waitGone } from './util.js';
+
+export type { ExecOptions } from './exec-plan.js';
+export { socketName } from './util.js';
 
 /** The shim's compiled entry. */
 export const SHIM_MAIN = fileURLToPath(new URL('../shim/main.js', import.meta.url));
@@ -60,20 +65,6 @@ export interface CreateOptions {
   cgroupProcs?: string[];
 }
 
-/** Options of {@link Runtime.exec}; absent fields come from the container's own process. */
-export interface ExecOptions {
-  args: string[];
-  /** Added to (and overriding) the container's environment. */
-  env?: string[];
-  cwd?: string;
-  user?: { uid: number; gid: number; additionalGids?: number[] };
-  tty?: boolean;
-  stdin?: boolean;
-  consoleSize?: { rows: number; cols: number };
-  /** All capabilities, no seccomp (Docker's `exec --privileged`). */
-  privileged?: boolean;
-}
-
 /** The OCI runtime-spec state of a container. */
 export interface OciState {
   ociVersion: string;
@@ -102,20 +93,27 @@ export interface ContainerRecord {
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
-/** The shim socket name for an id: a Docker id's first 12 hex digits, short ids as they are, else a hash. */
-export function socketName(id: string): string {
-  if (/^[0-9a-f]{64}$/.test(id)) return `${id.slice(0, 12)}.sock`;
-  if (id.length <= 32) return `${id}.sock`;
-  return `${createHash('sha256').update(id).digest('hex').slice(0, 16)}.sock`;
-}
-
 /** Creates, runs and tears down containers. Holds no per-container state in memory: all of it is on disk or in shims. */
 export class Runtime {
-  private readonly validator = compileSpecValidator();
+  private validator?: ValidateFunction;
   private readonly cgroupSetup: CgroupSetup | undefined;
+  /** Compiled seccomp programs by profile JSON (most containers share one profile). */
+  private readonly seccompCache = new Map<string, { program: Buffer; flags: number }>();
 
   constructor(private readonly opts: RuntimeOptions) {
     this.cgroupSetup = opts.cgroups ? detectCgroups(opts.cgroups.root) : undefined;
+  }
+
+  private compileSeccomp(config: LinuxSeccomp): { program: Buffer; flags: number } {
+    const key = JSON.stringify(config);
+    let hit = this.seccompCache.get(key);
+    if (!hit) {
+      const c = compileSeccomp(config);
+      hit = { program: c.program, flags: c.flags };
+      if (this.seccompCache.size >= 16) this.seccompCache.delete(this.seccompCache.keys().next().value as string);
+      this.seccompCache.set(key, hit);
+    }
+    return hit;
   }
 
   /** The cgroup manager of a container, or undefined when it has none. */
@@ -165,6 +163,7 @@ export class Runtime {
     if (!ID_RE.test(id)) throw new TdockError('invalid-argument', `invalid container id ${JSON.stringify(id)}`);
     const dir = this.stateDir(id);
     const bundle = path.resolve(opts.bundle);
+    this.validator ??= compileSpecValidator();
     const spec = validateSpec(opts.spec ?? readConfig(bundle), this.validator);
     fs.mkdirSync(this.opts.stateRoot, { recursive: true, mode: 0o711 });
     fs.mkdirSync(this.opts.socketDir, { recursive: true, mode: 0o711 });
@@ -206,7 +205,7 @@ export class Runtime {
     id: string, dir: string, bundle: string, spec: OciSpec, opts: CreateOptions, merged: string, cgroupPath: string | undefined, cgroupProcs: string[],
   ): Promise<OciState> {
     const rootfs: RootfsMount = opts.rootfs ?? { type: 'bind', source: path.resolve(bundle, spec.root?.path ?? 'rootfs') };
-    const plan = specToPlan(spec, { rootfs, merged, cgroupProcs });
+    const plan = specToPlan(spec, { rootfs, merged, cgroupProcs, compile: (c) => this.compileSeccomp(c) });
     const pidNs = spec.linux?.namespaces?.find((n) => n.type === 'pid');
     const socketPath = path.join(this.opts.socketDir, socketName(id));
     if (socketPath.length > 107) throw new TdockError('invalid-argument', `socket path ${socketPath} is longer than 107 bytes`);
@@ -353,31 +352,7 @@ export class Runtime {
     const rec = this.record(id);
     const cfg = readJsonIfExists<ShimConfig>(path.join(this.stateDir(id), STATE_FILES.shimConfig));
     if (!cfg) throw new TdockError('not-found', `container ${id} has no configuration`);
-    if (opts.args.length === 0) throw new TdockError('invalid-argument', 'exec needs a command');
-    const base: InitPlan = cfg.plan;
-    const env = mergeEnv(base.env, opts.env ?? []);
-    const has = (t: string): boolean => base.namespaces.some((n) => n.type === t);
-    const namespaces: ExecPlan['namespaces'] = [];
-    if (has('ipc')) namespaces.push('ipc');
-    if (has('uts')) namespaces.push('uts');
-    if (has('network')) namespaces.push('net');
-    if (has('cgroup')) namespaces.push('cgroup');
-    namespaces.push('mnt');
-    const plan: Omit<ExecPlan, 'pid'> = {
-      args: opts.args,
-      env,
-      cwd: opts.cwd ?? base.cwd,
-      uid: opts.user?.uid ?? base.uid,
-      gid: opts.user?.gid ?? base.gid,
-      additionalGids: opts.user ? (opts.user.additionalGids ?? []) : base.additionalGids,
-      rlimits: base.rlimits,
-      noNewPrivileges: base.noNewPrivileges,
-      terminal: opts.tty ?? false,
-      cgroupProcs: base.cgroupProcs,
-      namespaces,
-      ...(!opts.privileged && base.caps ? { caps: base.caps } : {}),
-      ...(!opts.privileged && base.seccomp !== undefined ? { seccomp: base.seccomp, seccompFlags: base.seccompFlags ?? 1 } : {}),
-    };
+    const plan = execPlan(cfg.plan, opts);
     return shimExec(rec.socketPath, { op: 'exec', plan, stdin: opts.stdin ?? false, ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : {}) });
   }
 
@@ -448,52 +423,3 @@ export class Runtime {
   }
 }
 
-/** `base` with `extra` applied: a variable in `extra` replaces the one of the same name. */
-function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
-  const out = new Map<string, string>();
-  for (const e of [...base, ...extra]) out.set(e.split('=', 1)[0] as string, e);
-  return [...out.values()];
-}
-
-function readConfig(bundle: string): unknown {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
-  } catch (err) {
-    throw new TdockError('invalid-argument', `cannot read ${bundle}/config.json: ${(err as Error).message}`, { cause: err });
-  }
-}
-
-function shimError(e: unknown): TdockError {
-  const err = e as { kind?: ErrorKind; message?: string; step?: string };
-  const out = new TdockError(err.kind ?? 'internal', err.message ?? 'container create failed');
-  if (err.step !== undefined) Object.assign(out, { step: err.step });
-  return out;
-}
-
-function readTail(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8').slice(-2000).trim() || '(empty)';
-  } catch {
-    return '(none)';
-  }
-}
-
-async function waitGone(pid: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    if (Date.now() > until) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -71,6 +71,8 @@ export interface PlanInputs {
   merged: string;
   cgroupProcs?: string[];
   consolePath?: string;
+  /** The seccomp compiler (a caller may pass a caching one). */
+  compile?: (config: NonNullable<OciSpec['linux']>['seccomp'] & object) => { program: Buffer; flags: number };
 }
 
 /**
@@ -96,7 +98,7 @@ export function specToPlan(spec: OciSpec, inputs: PlanInputs): InitPlan {
   const caps = proc.capabilities;
   let seccomp: { program: string; flags: number } | undefined;
   if (linux.seccomp) {
-    const compiled = compileSeccomp(linux.seccomp);
+    const compiled = (inputs.compile ?? compileSeccomp)(linux.seccomp);
     seccomp = { program: compiled.program.toString('base64'), flags: compiled.flags };
   }
   return {

@@ -1,0 +1,62 @@
+// Small helpers of the Runtime: socket names, config reading, shim errors, waiting for a pid.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TdockError, type ErrorKind } from '@tdock/core';
+
+/** The shim socket name for an id: a Docker id's first 12 hex digits, short ids as they are, else a hash. */
+export function socketName(id: string): string {
+  if (/^[0-9a-f]{64}$/.test(id)) return `${id.slice(0, 12)}.sock`;
+  if (id.length <= 32) return `${id}.sock`;
+  return `${createHash('sha256').update(id).digest('hex').slice(0, 16)}.sock`;
+}
+
+/** `base` with `extra` applied: a variable in `extra` replaces the one of the same name. */
+export function mergeEnv(base: readonly string[], extra: readonly string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...extra]) out.set(e.split('=', 1)[0] as string, e);
+  return [...out.values()];
+}
+
+export function readConfig(bundle: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+  } catch (err) {
+    throw new TdockError('invalid-argument', `cannot read ${bundle}/config.json: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export function shimError(e: unknown): TdockError {
+  const err = e as { kind?: ErrorKind; message?: string; step?: string };
+  const out = new TdockError(err.kind ?? 'internal', err.message ?? 'container create failed');
+  if (err.step !== undefined) Object.assign(out, { step: err.step });
+  return out;
+}
+
+export function readTail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').slice(-2000).trim() || '(empty)';
+  } catch {
+    return '(none)';
+  }
+}
+
+export async function waitGone(pid: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    if (Date.now() > until) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
