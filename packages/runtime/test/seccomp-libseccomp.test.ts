@@ -23,8 +23,12 @@ def act(a, e):
 oci = json.load(open(sys.argv[1]))
 d = act(oci['defaultAction'], oci.get('defaultErrnoRet'))
 f = seccomp.SyscallFilter(defaction=d)
-f.add_arch(seccomp.Arch.X86)
-f.add_arch(seccomp.Arch.X32)
+if sys.argv[3] == 'aarch64':
+    f.add_arch(seccomp.Arch.AARCH64)
+    f.remove_arch(seccomp.Arch.NATIVE)
+else:
+    f.add_arch(seccomp.Arch.X86)
+    f.add_arch(seccomp.Arch.X32)
 skipped = set()
 for r in oci['syscalls']:
     ra = act(r['action'], r.get('errnoRet'))
@@ -64,25 +68,33 @@ describe('seccomp: tdock vs libseccomp on the same profile', function () {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const [label, caps] of [
-    ['default capabilities', [...DEFAULT_CAPABILITIES]],
-    ['with CAP_SYS_ADMIN and CAP_SYS_PTRACE', [...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN', 'CAP_SYS_PTRACE']],
-  ] as const) {
+  const cases: Array<[label: string, arch: 'amd64' | 'arm64', caps: string[]]> = [
+    ['amd64, default capabilities', 'amd64', [...DEFAULT_CAPABILITIES]],
+    ['amd64, with CAP_SYS_ADMIN and CAP_SYS_PTRACE', 'amd64', [...DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN', 'CAP_SYS_PTRACE']],
+    ['arm64 (aarch64 ABI only), default capabilities', 'arm64', [...DEFAULT_CAPABILITIES]],
+  ];
+  for (const [label, profileArch, caps] of cases) {
     it(`decides like libseccomp: ${label}`, () => {
-      const oci = dockerProfileToOci(loadDockerDefaultProfile(), { capabilities: caps, arch: 'amd64', kernelRelease: '6.18' });
+      const oci = dockerProfileToOci(loadDockerDefaultProfile(), { capabilities: caps, arch: profileArch, kernelRelease: '6.18' });
       assert.ok(oci);
       const ociFile = path.join(dir, 'profile.json');
       const libFile = path.join(dir, 'libseccomp.bpf');
       fs.writeFileSync(ociFile, JSON.stringify(oci));
-      const skipped = new Set(JSON.parse(execFileSync(PYTHON, ['-c', GENERATE, ociFile, libFile], { encoding: 'utf8' })) as string[]);
+      const abi = profileArch === 'arm64' ? 'aarch64' : 'x86';
+      const skipped = new Set(JSON.parse(execFileSync(PYTHON, ['-c', GENERATE, ociFile, libFile, abi], { encoding: 'utf8' })) as string[]);
       const lib = fs.readFileSync(libFile);
-      const mine = compileSeccomp(oci, { nativeArch: 'SCMP_ARCH_X86_64' }).program;
-      const arches: Array<[string, number, number, Readonly<Record<string, number>>]> = [
-        ['x86_64', AUDIT_ARCH_X86_64, 0, SECCOMP_ARCHES.SCMP_ARCH_X86_64?.syscalls ?? {}],
-        ['i386', AUDIT_ARCH_I386, 0, SECCOMP_ARCHES.SCMP_ARCH_X86?.syscalls ?? {}],
-        ['x32', AUDIT_ARCH_X86_64, 0x40000000, SECCOMP_ARCHES.SCMP_ARCH_X32?.syscalls ?? {}],
-        ['aarch64', AUDIT_ARCH_AARCH64, 0, {}],
-      ];
+      const mine = compileSeccomp(oci, { nativeArch: profileArch === 'arm64' ? 'SCMP_ARCH_AARCH64' : 'SCMP_ARCH_X86_64' }).program;
+      // On arm64 only the aarch64 ABI is compared: tdock has no 32-bit ARM table (default action),
+      // while the libseccomp filter here has no ARM arch at all (bad-arch action).
+      const arches: Array<[string, number, number, Readonly<Record<string, number>>]> =
+        abi === 'aarch64'
+          ? [['aarch64', AUDIT_ARCH_AARCH64, 0, SECCOMP_ARCHES.SCMP_ARCH_AARCH64?.syscalls ?? {}]]
+          : [
+              ['x86_64', AUDIT_ARCH_X86_64, 0, SECCOMP_ARCHES.SCMP_ARCH_X86_64?.syscalls ?? {}],
+              ['i386', AUDIT_ARCH_I386, 0, SECCOMP_ARCHES.SCMP_ARCH_X86?.syscalls ?? {}],
+              ['x32', AUDIT_ARCH_X86_64, 0x40000000, SECCOMP_ARCHES.SCMP_ARCH_X32?.syscalls ?? {}],
+              ['aarch64', AUDIT_ARCH_AARCH64, 0, {}],
+            ];
       const argSets: Array<Array<number | bigint>> = [[0], [8], [0xffffffff], [0x100000008n], [38], [39], [40], [41], [0x11], [0x20000], [0x7e020000], [0x1_0000_0011n]];
       const diffs: string[] = [];
       for (const [arch, audit, bit, table] of arches) {
