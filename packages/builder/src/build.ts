@@ -83,8 +83,8 @@ function splitPlatform(p: string): { architecture: string; os: string; variant?:
 /** COPY's destination against the working directory (the legacy normalizeDest, trailing `/` kept). */
 export function normalizeDest(cwd: string, dest: string): string {
   if (dest.startsWith('/')) return dest;
-  const joined = posix.join('/', cwd, dest);
-  return dest.endsWith('/') || dest === '.' ? joined.replace(/\/?$/, '/') : joined;
+  const joined = posix.join('/', cwd, dest).replace(/(.)\/$/, '$1');
+  return dest.endsWith('/') && !joined.endsWith('/') ? joined + '/' : joined;
 }
 
 /** Runs a build. Throws {@link BuildStepError} for a failing RUN and TdockErrors for everything else. */

@@ -107,10 +107,9 @@ function kvps(args: string[], cmd: string): KeyValue[] {
   return out;
 }
 
-function commandLine(node: AstNode, args: string[], emptyAsNil: boolean): CommandLine {
+function commandLine(node: AstNode, args: string[]): CommandLine {
   const json = node.attributes.json === true;
-  let cmdLine = args.length === 0 ? [] : json ? args : [args.join(' ')];
-  if (emptyAsNil && cmdLine.length === 0) cmdLine = [];
+  const cmdLine = args.length === 0 ? [] : json ? args : [args.join(' ')];
   return { cmdLine, prependShell: !json, files: node.heredocs.map((h) => ({ name: h.name, data: h.content, chomp: h.chomp })) };
 }
 
@@ -260,16 +259,16 @@ export function parseInstruction(node: AstNode): Instruction | FromInstruction {
         if (idx !== -1 && idx !== from.length - 1) throw new Error("'from' doesn't support variable expansion, define alias stage instead");
       }
       return {
-        ...base, kind: 'run', ...commandLine(node, args, false), mountSpecs, network: network as 'default' | 'none' | 'host',
+        ...base, kind: 'run', ...commandLine(node, args), mountSpecs, network: network as 'default' | 'none' | 'host',
         security, flagsUsed: flags.usedNames(),
       };
     }
     case 'cmd':
       flags.parse();
-      return { ...base, kind: 'cmd', ...commandLine(node, args, false) };
+      return { ...base, kind: 'cmd', ...commandLine(node, args) };
     case 'entrypoint':
       flags.parse();
-      return { ...base, kind: 'entrypoint', ...commandLine(node, args, true) };
+      return { ...base, kind: 'entrypoint', ...commandLine(node, args) };
     case 'healthcheck':
       return { ...base, kind: 'healthcheck', health: parseHealthcheck(args, node, flags) };
     case 'expose':
@@ -302,7 +301,7 @@ export function parseInstruction(node: AstNode): Instruction | FromInstruction {
     }
     case 'shell': {
       flags.parse();
-      const c = commandLine(node, args, false);
+      const c = commandLine(node, args);
       if (c.cmdLine.length === 0) throw new Error('SHELL requires at least one argument');
       if (c.prependShell) throw new Error(`SHELL requires the arguments to be in JSON form`);
       return { ...base, kind: 'shell', shell: c.cmdLine };

@@ -8,7 +8,7 @@ import { TdockError } from '@tdock/core';
 import { ShellLex, isGoSpace, type EnvLookup } from './lexer.js';
 import { goQuote, goQuoteSlice } from './go-quote.js';
 import {
-  LINE_PARSERS, LineParseError, newNode, splitCommand, type AstNode, type Heredoc, type LineParserContext,
+  LINE_PARSERS, newNode, splitCommand, type AstNode, type Heredoc, type LineParserContext,
 } from './line-parsers.js';
 
 export type { AstNode, Heredoc } from './line-parsers.js';
@@ -265,7 +265,7 @@ export function parseDockerfile(text: string): ParseResult {
     try {
       child = newNodeFromLine(line, d, comments);
     } catch (err) {
-      throw located(err instanceof LineParseError ? err : err, startLine, currentLine);
+      throw located(err, startLine, currentLine);
     }
     if (canContainHeredoc(child) && line.includes('<<')) {
       let heredocs: Heredoc[];

@@ -155,6 +155,8 @@ describe('builder/build: orchestrating a multi-stage build', () => {
     assert.equal(normalizeDest('/src', './'), '/src/');
     assert.equal(normalizeDest('/src', 'a/b'), '/src/a/b');
     assert.equal(normalizeDest('', '.'), '/');
+    assert.equal(normalizeDest('/src', '.'), '/src');
+    assert.equal(normalizeDest('/', 'x/'), '/x/');
     assert.equal(normalizeDest('/w', '/abs/'), '/abs/');
   });
 
