@@ -5,7 +5,10 @@ import {
   formatContainers,
   formatImages,
   formatNetworks,
+  formatStats,
   formatVolumes,
+  statsEntry,
+  type ApiStats,
   type ApiContainerSummary,
   type ApiImageSummary,
   type ApiNetwork,
@@ -20,6 +23,7 @@ const api = JSON.parse(readFileSync(`${dir}api.json`, 'utf8')) as {
   images: ApiImageSummary[];
   volumes: { Volumes: ApiVolume[] };
   networks: ApiNetwork[];
+  stats: Record<string, ApiStats>;
 };
 interface Case {
   cmd: string;
@@ -28,6 +32,7 @@ interface Case {
   noTrunc?: boolean;
   digests?: boolean;
   size?: boolean;
+  args?: string[];
   stdout: string;
 }
 const goldens = JSON.parse(readFileSync(`${dir}goldens.json`, 'utf8')) as { generatedBy: string; shiftSeconds: number; cases: Case[] };
@@ -46,6 +51,13 @@ function render(c: Case): string {
       return formatVolumes(api.volumes.Volumes, o);
     case 'network ls':
       return formatNetworks(api.networks, o);
+    case 'stats --no-stream': {
+      const entries = (c.args ?? []).map((a) => {
+        const id = Object.keys(api.stats).find((k) => k.startsWith(a) || api.stats[k]!.name === `/${a}`)!;
+        return statsEntry(a, api.stats[id]!);
+      });
+      return formatStats(entries, { trunc: !c.noTrunc, ...(c.format !== undefined ? { format: c.format } : {}) });
+    }
     default:
       throw new Error(`unknown command ${c.cmd}`);
   }
@@ -54,7 +66,7 @@ function render(c: Case): string {
 describe(`format/golden tables (${goldens.generatedBy})`, () => {
   for (const c of goldens.cases) {
     const flags = [c.quiet ? '-q' : '', c.noTrunc ? '--no-trunc' : '', c.digests ? '--digests' : '', c.size ? '--size' : ''].filter(Boolean);
-    it(`docker ${c.cmd} ${flags.join(' ')}${c.format !== undefined ? ` --format '${c.format}'` : ''}`, () => {
+    it(`docker ${c.cmd} ${flags.join(' ')}${(c.args ?? []).join(' ')}${c.format !== undefined ? ` --format '${c.format}'` : ''}`, () => {
       assert.equal(render(c), c.stdout);
     });
   }

@@ -47,5 +47,7 @@ export {
   formatImages,
   formatVolumes,
   formatNetworks,
+  formatStats,
   type ListFormatOptions,
 } from './writer.js';
+export { StatsContext, statsEntry, cpuPercent, memUsageNoCache, DEFAULT_STATS_TABLE_FORMAT, STATS_HEADERS, type ApiStats, type StatsEntry } from './stats.js';

@@ -10,6 +10,7 @@ import {
   VOLUME_HEADERS,
   VolumeContext,
 } from './resources.js';
+import { DEFAULT_STATS_TABLE_FORMAT, STATS_HEADERS, StatsContext, type StatsEntry } from './stats.js';
 import { tabwrite } from './tabwriter.js';
 import { GoTemplate, HEADER_FUNCS, type GoStruct } from './template.js';
 
@@ -111,4 +112,11 @@ export function formatNetworks(list: readonly ApiNetwork[], o: ListFormatOptions
   const format = o.quiet ? '{{.ID}}' : src === '' || src === 'table' ? DEFAULT_NETWORK_TABLE_FORMAT : src;
   const ro = rowOptions(o);
   return renderRows(format, sortByNameNatural(list).map((n) => new NetworkContext(n, ro)), NETWORK_HEADERS);
+}
+
+/** One `docker stats` frame for computed rows (see `statsEntry`); the caller redraws it on a terminal. */
+export function formatStats(entries: readonly StatsEntry[], o: { format?: string; trunc?: boolean } = {}): string {
+  const src = o.format ?? '';
+  const format = src === '' || src === 'table' ? DEFAULT_STATS_TABLE_FORMAT : src;
+  return renderRows(format, entries.map((e) => new StatsContext(e, o.trunc ?? true)), STATS_HEADERS);
 }

@@ -28,6 +28,11 @@ const server = createServer((req, res) => {
     return res.end(req.method === 'HEAD' ? undefined : 'OK');
   }
   if (path === '/containers/json') return send(shifted(api.containers));
+  const stats = /^\/containers\/([^/]+)\/stats$/.exec(path);
+  if (stats) {
+    const id = Object.keys(api.stats).find((k) => k.startsWith(stats[1]) || api.stats[k].name === `/${stats[1]}`);
+    if (id) return send(api.stats[id]);
+  }
   if (path === '/images/json') return send(shifted(api.images));
   if (path === '/volumes') return send(api.volumes);
   if (path === '/networks') return send(api.networks);
@@ -45,6 +50,7 @@ try {
     if (c.noTrunc) args.push('--no-trunc');
     if (c.digests) args.push('--digests');
     if (c.size) args.push('--size');
+    if (c.args) args.push(...c.args);
     const stdout = await new Promise((resolve, reject) => {
       import('node:child_process').then(({ execFile }) =>
         execFile(docker, args, { env: { PATH: process.env.PATH, HOME: dir, TZ: 'UTC' } }, (err, so, se) => (err ? reject(new Error(se)) : resolve(so))),
