@@ -19,6 +19,7 @@ import { type StageGraph, buildStageGraph, metaArgsScope, resolveFromRef } from 
 export type BuildEvent =
   | { type: 'step'; stage: number; step: number; total: number; text: string }
   | { type: 'cache-hit'; stage: number; key: string }
+  | { type: 'step-done'; stage: number; key: string; cached: boolean; layer?: LayerRef; createdBy: string }
   | { type: 'cache-miss'; stage: number; key: string; reason?: string }
   | { type: 'triggers'; stage: number; count: number }
   | { type: 'run-start' | 'run-end'; stage: number; at: number }
@@ -263,6 +264,7 @@ class StageWalk {
       layer = await this.execute(plan, inst, copySource);
       await backend.cacheStore(key.key, { layer, createdBy: recorded, parts: key.parts });
     }
+    emit({ type: 'step-done', stage: this.index, key: key.key, cached: cached !== undefined, layer, createdBy: recorded });
     if (layer) this.layers.push(layer);
     this.history.push({
       created: this.run.ctx.now().toISOString(), created_by: recorded,

@@ -73,6 +73,8 @@ describe('builder/build: orchestrating a multi-stage build', () => {
     await runBuild({ dockerfile: MULTI, backend: b, now: FIXED, explainMisses: true, onEvent: (e) => events.push(e) });
     const rerun = b.runs.slice(runsAfterFirst).map((x) => x.argv.join(' '));
     assert.deepEqual(rerun, ['/bin/sh -c go build -o /out/app .', '/bin/sh -c echo $VERSION > /version']);
+    const done = events.filter((e) => e.type === 'step-done');
+    assert.deepEqual(done.map((e) => e.type === 'step-done' && e.cached), [true, false, false, true, true, false, false, false, false]);
     const misses = events.filter((e) => e.type === 'cache-miss');
     assert.match(misses[0].type === 'cache-miss' ? misses[0].reason ?? '' : '', /COPY main.go \.\/: cache miss: files changed/);
     assert.match(misses[1].type === 'cache-miss' ? misses[1].reason ?? '' : '', /a previous step changed/);
