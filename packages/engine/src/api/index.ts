@@ -19,3 +19,6 @@ export { createHijackRouter } from './hijack.js';
 export type { HijackRouter } from './hijack.js';
 export { humanDuration, statusText, stateWord } from './format.js';
 export type { StatusFacts } from './format.js';
+export { exactMatch, fuzzyMatch, matchKVList, matchNotKVList } from './filters.js';
+export { createEventHub, eventMatches } from './events-hub.js';
+export type { EventHub, EventInput } from './events-hub.js';
