@@ -86,6 +86,14 @@ describe('e2e: tdockd with the docker CLI', function () {
     assert.match(r.stdout, /Operating System: /);
   });
 
+  it('docker events with --until in the past returns, docker system df prints', async () => {
+    const ev = await docker(sock, ['events', '--since', '0', '--until', '1']);
+    assert.equal(ev.code, 0, ev.stderr);
+    const df = await docker(sock, ['system', 'df']);
+    assert.equal(df.code, 0, df.stderr);
+    assert.match(df.stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE/);
+  });
+
   it('answers endpoints that are not wired yet with a clear error, and stays up', async () => {
     const r = await docker(sock, ['ps']);
     assert.notEqual(r.code, 0);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { TDOCK_VERSION, TdockError } from '@tdock/core';
 import { buildApp } from './api/app.js';
+import { createEventHub } from './api/events-hub.js';
 import { hostSystemService, systemOnlyServices } from './api/host-system.js';
 import { listenOn, parseHost, type HostAddress, type TlsFiles } from './api/serve.js';
 
@@ -194,7 +195,8 @@ export async function main(argv: string[], io: DaemonIo): Promise<number> {
     fs.mkdirSync(cfg.dataRoot, { recursive: true, mode: 0o711 });
     writePidfile(cfg.pidfile);
     // Until the stores and runtime are wired, only the system endpoints answer; the rest say 501.
-    const services = systemOnlyServices(hostSystemService({ dataRoot: cfg.dataRoot }));
+    const events = createEventHub();
+    const services = systemOnlyServices(hostSystemService({ dataRoot: cfg.dataRoot }), events);
     const app = buildApp(services, { logger: log });
     const listeners = await listenOn(app, hosts, tls);
     log.info({ hosts: cfg.hosts, dataRoot: cfg.dataRoot }, 'API listen');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { notImplemented } from '@tdock/core';
-import type { Services, SystemFacts, SystemService } from './services.js';
+import type { EventsService, Services, SystemFacts, SystemService } from './services.js';
 
 /** Where the host facts come from; roots are injected so tests can point them at fixtures. */
 export interface HostFactsOptions {
@@ -112,7 +112,7 @@ function pending<T>(): T {
   }) as T;
 }
 
-/** Services for a daemon whose stores and runtime are not wired yet: system facts only, the rest 501. */
-export function systemOnlyServices(system: SystemService): Services {
-  return { system, containers: pending(), images: pending(), volumes: pending(), networks: pending(), exec: pending(), events: pending() };
+/** Services for a daemon whose stores and runtime are not wired yet: system facts and events, the rest 501. */
+export function systemOnlyServices(system: SystemService, events: EventsService = pending()): Services {
+  return { system, containers: pending(), images: pending(), volumes: pending(), networks: pending(), exec: pending(), events };
 }
