@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readJsonFileLog, type DefaultSpecOptions, type ExitRecord, type OciSpec } from '@tdock/runtime';
+import { Runtime, readJsonFileLog, type DefaultSpecOptions, type ExitRecord, type OciSpec } from '@tdock/runtime';
 import { cgroupDirs, leftovers, runtimeEnv, type RuntimeEnv } from './support/runtime-env.js';
 
 describe('container', function () {
@@ -277,6 +277,34 @@ describe('container', function () {
     } finally {
       await env.runtime.delete(id, { force: true });
     }
+  });
+
+  it('runs containers from a warm pool of pre-started shim+init pairs, and stops the pool on close', async () => {
+    const rt = new Runtime({ stateRoot: env.stateRoot, socketDir: env.socketDir, cgroups: { root: '/sys/fs/cgroup', parent: env.cgroupParent } });
+    const pooled = (): number[] => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('tdock-shim-pool') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
+      } catch {
+        return false;
+      }
+    }).map(Number);
+    try {
+      await rt.prestart(2);
+      assert.equal(pooled().length, 2);
+      for (const i of [1, 2, 3]) {
+        const id = `t${process.pid}-pool${i}`;
+        await rt.run(id, { bundle: env.root, spec: env.spec({ args: ['sh', '-c', 'echo pooled $$; exit 5'], hostname: 'pool' }), rootfs: env.overlay(id) });
+        assert.equal((await rt.wait(id)).exitCode, 5);
+        const log = readJsonFileLog(path.join(rt.stateDir(id), `${id}-json.log`));
+        assert.equal(log[0]?.log, 'pooled 1\n');
+        await rt.delete(id);
+      }
+    } finally {
+      rt.close();
+    }
+    for (let i = 0; i < 100 && pooled().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(pooled(), []);
   });
 
   it('survives kill -9 of its caller; a new caller reconnects, reads the log and gets the exit code', async () => {

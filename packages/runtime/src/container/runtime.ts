@@ -1,6 +1,6 @@
 // The runtime API: OCI lifecycle (create, start, state, kill, delete, run) over a bundle and a rootfs
 // Mount, one shim per container. State lives in `<stateRoot>/<id>/`; the shim's socket in `socketDir`.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -91,12 +91,23 @@ export interface ContainerRecord {
   annotations?: Record<string, string>;
 }
 
+/** A shim process and its control pipe (fd 3). */
+interface ShimProcess {
+  child: ChildProcess;
+  control: Readable & Writable & { unref(): void };
+  reader: JsonLineReader<Record<string, unknown>>;
+}
+
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 /** Creates, runs and tears down containers. Holds no per-container state in memory: all of it is on disk or in shims. */
 export class Runtime {
   private validator?: ValidateFunction;
   private readonly cgroupSetup: CgroupSetup | undefined;
+  private readonly pool: ShimProcess[] = [];
+  private poolTarget = 0;
+  private poolPending = 0;
+  private closed = false;
   /** Compiled seccomp programs by profile JSON (most containers share one profile). */
   private readonly seccompCache = new Map<string, { program: Buffer; flags: number }>();
 
@@ -190,7 +201,7 @@ export class Runtime {
     const cg = cgroupPath !== undefined && this.cgroupSetup ? createCgroupManager(this.cgroupSetup, cgroupPath) : undefined;
     try {
       cg?.create((spec.linux?.resources ?? {}) as LinuxResources);
-      return await this.spawnShim(id, dir, bundle, spec, opts, merged, cgroupPath, [...(cg?.procsFiles() ?? []), ...(opts.cgroupProcs ?? [])]);
+      return await this.startShim(id, dir, bundle, spec, opts, merged, cgroupPath, [...(cg?.procsFiles() ?? []), ...(opts.cgroupProcs ?? [])]);
     } catch (err) {
       try {
         cg?.destroy();
@@ -201,7 +212,7 @@ export class Runtime {
     }
   }
 
-  private async spawnShim(
+  private async startShim(
     id: string, dir: string, bundle: string, spec: OciSpec, opts: CreateOptions, merged: string, cgroupPath: string | undefined, cgroupProcs: string[],
   ): Promise<OciState> {
     const rootfs: RootfsMount = opts.rootfs ?? { type: 'bind', source: path.resolve(bundle, spec.root?.path ?? 'rootfs') };
@@ -223,17 +234,14 @@ export class Runtime {
       openStdin: opts.openStdin ?? false,
     };
     fs.writeFileSync(path.join(dir, STATE_FILES.shimConfig), JSON.stringify(cfg));
-    const shimLog = fs.openSync(path.join(dir, STATE_FILES.shimLog), 'a', 0o600);
-    const child = spawn(this.opts.nodePath ?? process.execPath, [SHIM_MAIN, dir], {
-      detached: true,
-      stdio: ['ignore', 'ignore', shimLog, 'pipe'],
-      env: {},
-      cwd: '/',
-    });
-    fs.closeSync(shimLog);
-    const control = child.stdio[3] as (Readable & Writable) | null;
-    if (!control || child.pid === undefined) throw new TdockError('internal', 'the shim did not start');
-    const reader = new JsonLineReader<Record<string, unknown>>(control);
+    const pooled = !cfg.terminal && cfg.pidNamespace === 'new' ? this.pool.shift() : undefined;
+    const shim = pooled ?? this.spawnShim(dir);
+    if (pooled) {
+      writeJsonLine(pooled.control, { stateDir: dir });
+      this.refillPool();
+    }
+    const { child, control, reader } = shim;
+    if (child.pid === undefined) throw new TdockError('internal', 'the shim did not start');
     const fail = (what: string): TdockError => new TdockError('internal', `${what}; shim log: ${readTail(path.join(dir, STATE_FILES.shimLog))}`);
     try {
       const ready = await reader.next();
@@ -262,6 +270,64 @@ export class Runtime {
     } finally {
       control.destroy();
       child.unref();
+    }
+  }
+
+  private spawnShim(dir: string | undefined): ShimProcess {
+    const shimLog = dir === undefined ? 'ignore' : fs.openSync(path.join(dir, STATE_FILES.shimLog), 'a', 0o600);
+    const child = spawn(this.opts.nodePath ?? process.execPath, [SHIM_MAIN, dir ?? '--pool'], {
+      detached: true,
+      stdio: ['ignore', 'ignore', shimLog, 'pipe'],
+      env: {},
+      cwd: '/',
+    });
+    if (typeof shimLog === 'number') fs.closeSync(shimLog);
+    const control = child.stdio[3] as (Readable & Writable & { unref(): void }) | null;
+    if (!control) throw new TdockError('internal', 'the shim did not start');
+    return { child, control, reader: new JsonLineReader<Record<string, unknown>>(control) };
+  }
+
+  /**
+   * Keeps `count` shim+init pairs started and waiting for a configuration (DESIGN §1), to take two
+   * Node start-ups off the create path of containers without a terminal and with a new PID
+   * namespace. They die with this process (or on {@link close}) until they are used.
+   */
+  async prestart(count: number): Promise<void> {
+    this.poolTarget = count;
+    const pending: Promise<void>[] = [];
+    for (let i = this.pool.length + this.poolPending; i < count; i++) pending.push(this.addPooled());
+    await Promise.all(pending);
+  }
+
+  private async addPooled(): Promise<void> {
+    this.poolPending++;
+    const p = this.spawnShim(undefined);
+    try {
+      const first = await p.reader.next();
+      if (first?.pooled !== true) throw new TdockError('internal', 'a pooled shim did not start');
+      p.child.unref();
+      p.control.unref();
+      if (this.closed) p.child.kill('SIGKILL');
+      else this.pool.push(p);
+    } catch (err) {
+      p.child.kill('SIGKILL');
+      throw err;
+    } finally {
+      this.poolPending--;
+    }
+  }
+
+  private refillPool(): void {
+    if (!this.closed && this.pool.length + this.poolPending < this.poolTarget) void this.addPooled().catch(() => undefined);
+  }
+
+  /** Stops the pooled shims. Containers are not affected. */
+  close(): void {
+    this.closed = true;
+    this.poolTarget = 0;
+    for (const p of this.pool.splice(0)) {
+      p.control.destroy();
+      p.child.kill('SIGKILL');
     }
   }
 

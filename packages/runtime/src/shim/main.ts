@@ -1,21 +1,22 @@
 // The shim's entry: `node main.js <stateDir>`, started detached by the runtime with a control pipe on
 // fd 3 (ready → go → created, or an error) that is closed once the container is created.
+// `node main.js --pool`: a pre-started shim+init pair (pipes, new PID namespace) that waits on fd 3
+// for `{"stateDir"}` before reading its configuration; it dies with its caller until then.
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { close as sysClose } from '../sys/index.js';
 import { STATE_FILES, type ShimConfig } from './config.js';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
-import { spawnInit } from './spawn-init.js';
-import { makeStdio } from './stdio.js';
+import { spawnInit, type InitHandle } from './spawn-init.js';
+import { makeStdio, type Stdio } from './stdio.js';
 import type { CreateControl } from './shim.js';
 
 async function main(): Promise<void> {
   process.title = 'tdock-shim';
   process.on('SIGHUP', () => undefined);
-  const stateDir = process.argv[2];
-  if (!stateDir) throw new Error('usage: shim <stateDir>');
-  const cfg = JSON.parse(fs.readFileSync(path.join(stateDir, STATE_FILES.shimConfig), 'utf8')) as ShimConfig;
+  const arg = process.argv[2];
+  if (!arg) throw new Error('usage: shim <stateDir> | --pool');
   let sock: net.Socket | undefined;
   try {
     fs.fstatSync(3);
@@ -27,15 +28,41 @@ async function main(): Promise<void> {
   const control: CreateControl | undefined = sock && reader
     ? { send: (m) => void writeJsonLine(sock, m), next: () => reader.next() }
     : undefined;
-  // Spawn the init first and load the rest of the shim while its Node starts (DESIGN §1: start-up dominates).
-  const plan = { ...cfg.plan };
-  const io = makeStdio(cfg.terminal, cfg.openStdin, cfg.consoleSize);
-  if (io.slavePath !== undefined) plan.consolePath = io.slavePath;
-  const init = spawnInit({ stdio: io.childFds, pidNamespace: cfg.pidNamespace });
-  for (const fd of new Set(io.childFds)) sysClose(fd);
-  init.send({ plan });
-  const { Shim } = await import('./shim.js');
-  const shim = new Shim(cfg, io, init);
+  const readConfig = (dir: string): ShimConfig => JSON.parse(fs.readFileSync(path.join(dir, STATE_FILES.shimConfig), 'utf8')) as ShimConfig;
+  let cfg: ShimConfig;
+  let io: Stdio;
+  let init: InitHandle;
+  let ShimClass: typeof import('./shim.js').Shim;
+  if (arg === '--pool') {
+    if (!control) throw new Error('a pooled shim needs its control pipe on fd 3');
+    process.title = 'tdock-shim-pool';
+    io = makeStdio(false, true);
+    init = spawnInit({ stdio: io.childFds, pidNamespace: 'new' });
+    for (const fd of new Set(io.childFds)) sysClose(fd);
+    ShimClass = (await import('./shim.js')).Shim;
+    control.send({ pooled: true });
+    const msg = (await control.next()) as { stateDir?: string } | null;
+    if (!msg?.stateDir) {
+      process.kill(init.pid, 'SIGKILL');
+      process.exit(0);
+    }
+    process.title = 'tdock-shim';
+    cfg = readConfig(msg.stateDir);
+    if (cfg.terminal || cfg.pidNamespace !== 'new') throw new Error('a pooled shim serves only pipes and a new PID namespace');
+    if (!cfg.openStdin) io.stdin?.end();
+    init.send({ plan: { ...cfg.plan } });
+  } else {
+    // Spawn the init first and load the rest of the shim while its Node starts (DESIGN §1: start-up dominates).
+    cfg = readConfig(arg);
+    const plan = { ...cfg.plan };
+    io = makeStdio(cfg.terminal, cfg.openStdin, cfg.consoleSize);
+    if (io.slavePath !== undefined) plan.consolePath = io.slavePath;
+    init = spawnInit({ stdio: io.childFds, pidNamespace: cfg.pidNamespace });
+    for (const fd of new Set(io.childFds)) sysClose(fd);
+    init.send({ plan });
+    ShimClass = (await import('./shim.js')).Shim;
+  }
+  const shim = new ShimClass(cfg, io, init);
   try {
     const created = await shim.create(control);
     control?.send({ created: true, ...created });
