@@ -4,6 +4,7 @@ import {
   displayablePorts,
   ellipsis,
   exitedStatus,
+  formatComposePs,
   formatGoG,
   goQuote,
   goSprintf,
@@ -155,4 +156,25 @@ describe('format/printf', () => {
     ['%.3s', ['abcdef'], 'abc'],
   ];
   for (const [f, args, want] of cases) it(`${f} ${JSON.stringify(args)}`, () => assert.equal(goSprintf(f, args), want));
+});
+
+describe('format/compose ps', () => {
+  it('prints compose v2 columns, sorted by name, with the service from its label', () => {
+    const base = { Created: 0, Image: 'nginx', Command: 'nginx -g daemon off;', State: 'running', Status: 'Up 2 minutes' };
+    const out = formatComposePs(
+      [
+        { ...base, Id: 'b'.repeat(64), Names: ['/p-web-2'], Labels: { 'com.docker.compose.service': 'web' }, Ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8081, Type: 'tcp' }] },
+        { ...base, Id: 'a'.repeat(64), Names: ['/p-db-1'], Image: 'postgres', Command: 'postgres', Labels: { 'com.docker.compose.service': 'db' } },
+      ],
+      { nowMs: 150_000 },
+    );
+    assert.equal(
+      out,
+      'NAME      IMAGE      COMMAND                  SERVICE   CREATED         STATUS         PORTS\n' +
+        'p-db-1    postgres   "postgres"               db        2 minutes ago   Up 2 minutes   \n' +
+        'p-web-2   nginx      "nginx -g daemon off;"   web       2 minutes ago   Up 2 minutes   0.0.0.0:8081->80/tcp\n',
+    );
+    assert.equal(formatComposePs([{ ...base, Id: 'c'.repeat(64), Names: ['/x'] }], { quiet: true }), `${'c'.repeat(12)}\n`);
+    assert.match(formatComposePs([{ ...base, Id: 'c'.repeat(64), Names: ['/x'], ExitCode: 3 }], { format: 'json' }), /"ExitCode":3,"Health":"","ID":"cccccccccccc"/);
+  });
 });

@@ -12,6 +12,7 @@ import {
 } from './resources.js';
 import { DEFAULT_STATS_TABLE_FORMAT, STATS_HEADERS, StatsContext, type StatsEntry } from './stats.js';
 import { tabwrite } from './tabwriter.js';
+import { COMPOSE_PS_HEADERS, ComposeContainerContext, DEFAULT_COMPOSE_PS_TABLE_FORMAT, type ComposePsInput } from './compose.js';
 import { GoTemplate, HEADER_FUNCS, type GoStruct } from './template.js';
 
 /**
@@ -119,4 +120,17 @@ export function formatStats(entries: readonly StatsEntry[], o: { format?: string
   const src = o.format ?? '';
   const format = src === '' || src === 'table' ? DEFAULT_STATS_TABLE_FORMAT : src;
   return renderRows(format, entries.map((e) => new StatsContext(e, o.trunc ?? true)), STATS_HEADERS);
+}
+
+/**
+ * `docker compose ps` output: rows sorted by container name, compose's default columns
+ * (`NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS`), `-q` → IDs, `json` → one object per line.
+ */
+export function formatComposePs(list: readonly ComposePsInput[], o: ListFormatOptions = {}): string {
+  const src = o.format ?? '';
+  const format = o.quiet ? '{{.ID}}' : src === '' || src === 'table' ? DEFAULT_COMPOSE_PS_TABLE_FORMAT : src;
+  const ro = rowOptions(o);
+  const name = (c: ComposePsInput): string => (c.Names?.[0] ?? '').replace(/^\//, '');
+  const sorted = [...list].sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
+  return renderRows(format, sorted.map((c) => new ComposeContainerContext(c, ro)), COMPOSE_PS_HEADERS);
 }
