@@ -65,6 +65,20 @@ RUN indented \\
     assert.equal(afterComment.escapeToken, '\\');
   });
 
+  it('reads directives case-insensitively and stops at the first non-directive (directives_test.go)', () => {
+    assert.deepEqual(parseDockerfile('#escape=\\\n# key = FOO bar\n\n# smth\nFROM x\n').directives, { escape: '\\' });
+    assert.deepEqual(parseDockerfile('# EScape=\\\n# KEY = FOO bar\n\n# smth\nFROM x\n').directives, { escape: '\\' });
+    assert.deepEqual(parseDockerfile('# key = v\n# escape=`\nFROM x\n').directives, {});
+    assert.deepEqual(parseDockerfile('#!/bin/sh\n# syntax = x\nFROM x\n').directives, {});
+    assert.deepEqual(parseDockerfile('# syntax = dockerfile:experimental // opts\nFROM busybox\n').directives, { syntax: 'dockerfile:experimental // opts' });
+  });
+
+  it('parses name/value pairs in both forms (line_parsers_test.go)', () => {
+    assert.equal(dumpAst(parseDockerfile('LABEL foo bar\n').ast), '(label "foo" "bar" "")');
+    assert.equal(dumpAst(parseDockerfile('LABEL foo=bar thing=star\n').ast), '(label "foo" "bar" "=" "thing" "star" "=")');
+    assert.throws(() => parseDockerfile('ENV foo\n'), /ENV must have two arguments/);
+  });
+
   it('rejects a repeated directive and a bad escape token', () => {
     assert.throws(() => parseDockerfile('# escape=`\n# escape=\\\nFROM x\n'), /only one escape parser directive can be used/);
     assert.throws(() => parseDockerfile('# escape=x\nFROM x\n'), /invalid escape token 'x'/);
