@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { TdockError } from '@tdock/core';
-import { DEFAULT_CAPABILITIES, type DockerSeccompProfile } from '@tdock/runtime';
+import { DEFAULT_CAPABILITIES, type DockerSeccompProfile, type OciSpec } from '@tdock/runtime';
 import { toOciSpec, mergeTmpfsOptions, processArgs, replaceOrAppendEnv, DEFAULT_MASKED_PATHS, type OciRuntimeSpec, type SpecInput, type SpecOptions } from '../src/specconv/index.js';
 
 const ID = '0123456789ab' + 'c'.repeat(52);
@@ -28,6 +28,11 @@ describe('specconv: Docker container → OCI spec', () => {
     for (const [name, input, args] of cases) it(`args: ${name}`, () => assert.deepEqual(spec(input).process.args, args));
 
     it('rejects a container without a command', () => invalid(() => spec({ config: {} }), /no command specified/));
+
+    it('produces what @tdock/runtime takes (compile-time check)', () => {
+      const forRuntime: OciSpec = spec({});
+      assert.equal(forRuntime.root?.path, '/r/merged');
+    });
 
     it('merges env: defaults, image env under user env, TERM with a TTY', () => {
       const s = spec({ config: { Cmd: ['sh'], Tty: true, Env: ['A=1', 'PATH=/x'], Hostname: 'web' }, image: { Env: ['A=image', 'B=2'] } });

@@ -60,8 +60,8 @@ export interface OciThrottleDevice {
   rate: number;
 }
 
-/** OCI `linux.resources`. */
-export interface OciResources {
+/** OCI `linux.resources` (a type alias, so it is assignable to runtime's `Record<string, unknown>`). */
+export type OciResources = {
   devices: OciDeviceRule[];
   memory?: { limit?: number; reservation?: number; swap?: number; swappiness?: number; disableOOMKiller?: boolean };
   cpu?: { shares?: number; quota?: number; period?: number; realtimeRuntime?: number; realtimePeriod?: number; cpus?: string; mems?: string };
@@ -74,14 +74,14 @@ export interface OciResources {
     throttleReadIOPSDevice?: OciThrottleDevice[];
     throttleWriteIOPSDevice?: OciThrottleDevice[];
   };
-}
+};
 
 export interface OciNamespace {
   type: 'pid' | 'network' | 'mount' | 'ipc' | 'uts' | 'user' | 'cgroup';
   path?: string;
 }
 
-/** The OCI runtime spec (config.json) specconv produces; structurally what @tdock/runtime reads. */
+/** The OCI runtime spec (config.json) specconv produces; assignable to @tdock/runtime's `OciSpec` (a test checks). */
 export interface OciRuntimeSpec {
   ociVersion: string;
   process: OciProcess;
