@@ -16,6 +16,7 @@ export function execRunner(): CommandRunner {
           if (err) reject(new TdockError('internal', `${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`, { cause: err }));
           else resolve(stdout);
         });
+        child.stdin?.on('error', () => undefined); // a command that does not read its stdin
         child.stdin?.end(input ?? '');
       });
     },
@@ -50,11 +51,15 @@ export class HostLinks {
     }
   }
 
-  /** Creates (or reuses) a bridge with `gatewayCidr` on it, up, with `route_localnet` for the loopback hairpin. */
-  async ensureBridge(name: string, gatewayCidr: string, mtu: number): Promise<void> {
+  /**
+   * Creates (or reuses) a bridge with `gatewayCidr` on it, up, with `route_localnet` for the loopback
+   * hairpin. Its MAC is set explicitly: a bridge otherwise takes the lowest MAC of its ports, so the
+   * gateway's MAC would change under the containers' ARP caches when a container leaves.
+   */
+  async ensureBridge(name: string, gatewayCidr: string, mtu: number, mac: string): Promise<void> {
     if (!(await this.linkExists(name))) {
       await this.runner.run('ip', ['-batch', '-'], [
-        `link add ${name} type bridge`,
+        `link add ${name} address ${mac} type bridge`,
         `link set ${name} mtu ${mtu}`,
         `addr add ${gatewayCidr} dev ${name}`,
         `link set ${name} up`,

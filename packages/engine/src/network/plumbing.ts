@@ -6,6 +6,7 @@ import { EmbeddedDns, type NameLookup } from './dns.js';
 import { HostLinks } from './host-ops.js';
 import { applyRules, renderRules, type RuleBridge } from './nft.js';
 import { applyRate } from './rate.js';
+import { macFromIp, mustIp } from './ipv4.js';
 import { attachedEndpoints, dnsNames, prefixLen } from './views.js';
 import type { CommandRunner, EndpointRecord, NetworkRecord } from './types.js';
 
@@ -45,7 +46,7 @@ export class Plumbing {
   async ensureNetwork(n: NetworkRecord, lookup: NameLookup): Promise<void> {
     const cfg = n.IPAM.Config[0];
     if (!n.bridge || !cfg?.Gateway) return;
-    await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n));
+    await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n), macFromIp(mustIp(cfg.Gateway)));
     if (!n.builtin && !this.dns.has(n.Id)) {
       try {
         this.dns.set(n.Id, await EmbeddedDns.listen({ address: cfg.Gateway, port: this.cfg.dnsPort, lookup, upstream: this.cfg.upstream }));
