@@ -201,6 +201,102 @@ networks:
   });
 });
 
+describe('compose/config output', () => {
+  let root: string;
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('prints builds, depends_on, healthchecks, ports, volumes and networks as compose config does', () => {
+    root = mkdtempSync(join(tmpdir(), 'tdock-compose-'));
+    mkdirSync(join(root, 'cfg'));
+    writeFileSync(
+      join(root, 'cfg/compose.yaml'),
+      `services:
+  web:
+    build: {context: ./app, args: [V=1]}
+    command: ["npm", "start"]
+    environment: {NODE_ENV: production}
+    ports: ["127.0.0.1:3000:3000"]
+    volumes: [data:/data, ./conf:/conf:ro]
+    depends_on: {db: {condition: service_healthy, restart: true}}
+    healthcheck: {test: ["CMD", "true"], interval: 10s, retries: 3}
+    stop_grace_period: 90s
+    deploy: {replicas: 2}
+  db:
+    image: postgres:16
+    networks: {back: {aliases: [database]}}
+volumes: {data: {}}
+networks: {back: {internal: true}}
+`,
+    );
+    const dir = join(root, 'cfg');
+    assert.equal(
+      renderConfigYaml(loadProject({ cwd: dir, env: {} })),
+      `name: cfg
+services:
+  db:
+    image: postgres:16
+    networks:
+      back:
+        aliases:
+          - database
+  web:
+    build:
+      context: ${dir}/app
+      dockerfile: Dockerfile
+      args:
+        V: "1"
+    command:
+      - npm
+      - start
+    depends_on:
+      db:
+        condition: service_healthy
+        restart: true
+        required: true
+    deploy:
+      replicas: 2
+    environment:
+      NODE_ENV: production
+    healthcheck:
+      test:
+        - CMD
+        - "true"
+      interval: 10s
+      retries: 3
+    networks:
+      default: null
+    ports:
+      - mode: ingress
+        host_ip: 127.0.0.1
+        target: 3000
+        published: "3000"
+        protocol: tcp
+    stop_grace_period: 1m30s
+    volumes:
+      - type: volume
+        source: data
+        target: /data
+        volume: {}
+      - type: bind
+        source: ${dir}/conf
+        target: /conf
+        read_only: true
+        bind:
+          create_host_path: true
+networks:
+  back:
+    name: cfg_back
+    internal: true
+  default:
+    name: cfg_default
+volumes:
+  data:
+    name: cfg_data
+`,
+    );
+  });
+});
+
 describe('compose/extends and include', () => {
   let root: string;
   const validator = createComposeValidator();

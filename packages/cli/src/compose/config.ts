@@ -24,7 +24,7 @@ function sortedMap<T>(m: Record<string, T>, f: (v: T) => Ordered): { [key: strin
 }
 
 function volumeOut(v: ServiceVolume): Ordered {
-  return compact([
+  const out = compact([
     ['type', v.type],
     ['source', v.source],
     ['target', v.target],
@@ -34,6 +34,9 @@ function volumeOut(v: ServiceVolume): Ordered {
     ['volume', v.volume ? compact([['nocopy', v.volume.nocopy || undefined], ['subpath', v.volume.subpath]]) : undefined],
     ['tmpfs', v.tmpfs ? compact([['size', v.tmpfs.size], ['mode', v.tmpfs.mode]]) : undefined],
   ]);
+  // compose prints `volume: {}` for a named volume in short syntax; keep the empty mapping.
+  if (v.volume && !('volume' in out)) out['volume'] = {};
+  return out;
 }
 
 /** Which fields to leave out: compose v2's `ServiceHash` drops build, pull_policy, scale, replicas, depends_on, profiles. */
