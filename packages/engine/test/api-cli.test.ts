@@ -1,7 +1,7 @@
 // The real docker CLI against the HTTP layer with an in-memory fake engine: proves the wire (negotiation,
 // hijacked attach, wait headers before start, stdin half-close, exit codes) without stores or runtime.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,6 +60,16 @@ function fakeEngine() {
         if (!c.stdin) return void c.events.once('stdin', wait);
         c.stdin.on('data', (d: Buffer) => emit(c, { stream: 'stdout', data: d }));
         c.stdin.on('end', () => exit(c, 0));
+      };
+      wait();
+    } else if (cmd[0] === 'tty-echo') {
+      emit(c, { stream: 'stdout', data: Buffer.from('READY\r\n') });
+      const wait = (): void => {
+        if (!c.stdin) return void c.events.once('stdin', wait);
+        c.stdin.on('data', (d: Buffer) => {
+          emit(c, { stream: 'stdout', data: Buffer.from(d.toString().toUpperCase()) });
+          if (d.includes('q')) exit(c, 5);
+        });
       };
       wait();
     } else if (cmd[0] === 'sleep') {
@@ -198,6 +208,34 @@ describe('api: the docker CLI against the HTTP layer (fake engine)', function ()
     const r = await docker(sock, ['run', '-i', '--rm', 'img', 'cat'], 'hi there\n');
     assert.equal(r.stdout, 'hi there\n');
     assert.equal(r.code, 0);
+  });
+
+  it('docker run -it under a pty: raw stream, keystrokes in, exit code out', async function () {
+    if (!fs.existsSync('/usr/bin/script')) this.skip();
+    const child = spawn('/usr/bin/script', ['-qec', `${DOCKER} run -it --rm img tty-echo`, '/dev/null'], { env: { PATH: '/usr/bin:/bin', HOME: dir, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: path.join(dir, 'cfg'), TERM: 'xterm' } });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('READY')) resolve();
+      });
+    });
+    child.stdin.write('ab');
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (out.includes('AB')) resolve();
+        else child.stdout.once('data', check);
+      };
+      check();
+    });
+    child.stdin.write('q');
+    assert.equal(await exited, 5);
+    assert.ok(!out.includes('\x01\x00\x00\x00'), 'a TTY stream is not framed');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('docker exec runs through a hijacked exec start and exits with ExitCode', async () => {
