@@ -216,23 +216,23 @@ describe('api: the docker CLI against the HTTP layer (fake engine)', function ()
     let out = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
-    await new Promise<void>((resolve) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('READY')) resolve();
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('READY')) resolve();
+        });
       });
-    });
-    child.stdin.write('ab');
-    await new Promise<void>((resolve) => {
-      const check = (): void => {
-        if (out.includes('AB')) resolve();
-        else child.stdout.once('data', check);
-      };
-      check();
-    });
-    child.stdin.write('q');
-    assert.equal(await exited, 5);
-    assert.ok(!out.includes('\x01\x00\x00\x00'), 'a TTY stream is not framed');
+      child.stdin.write('ab');
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (out.includes('AB')) resolve();
+          else child.stdout.once('data', check);
+        };
+        check();
+      });
+      child.stdin.write('q');
+      assert.equal(await exited, 5);
+      assert.ok(!out.includes('\x01\x00\x00\x00'), 'a TTY stream is not framed');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
