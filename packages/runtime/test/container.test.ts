@@ -238,6 +238,50 @@ describe('container', function () {
     }
   });
 
+  it('gives sh -i a controlling terminal where Ctrl-C interrupts the foreground command', async () => {
+    const id = `t${process.pid}-ctrlc`;
+    await env.runtime.create(id, { bundle: env.root, spec: env.spec({ args: ['sh', '-i'], terminal: true }), rootfs: env.overlay(id) });
+    try {
+      const a = await env.runtime.attach(id, { stdin: true });
+      await env.runtime.start(id);
+      let out = '';
+      const readUntil = async (re: RegExp): Promise<void> => {
+        while (!re.test(out)) {
+          const f = await a.next();
+          if (f === null || 'exit' in f) return;
+          out += Buffer.from(f.data, 'base64').toString();
+        }
+      };
+      await readUntil(/\/ # /);
+      a.write('tty; sleep 100\n');
+      await readUntil(/\/dev\/\S+\r?\n/);
+      a.write('\x03');
+      a.write('echo "after $?"\n');
+      await readUntil(/after \d+/);
+      a.write('exit 0\n');
+      assert.doesNotMatch(out, /not a tty/);
+      assert.match(out, /after 130/);
+      assert.equal((await env.runtime.wait(id)).exitCode, 0);
+      a.close();
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
+  it('records death by signal as 128+n with the signal name', async () => {
+    const id = `t${process.pid}-sig`;
+    await env.runtime.run(id, { bundle: env.root, spec: env.spec({ args: ['sleep', '100'] }), rootfs: env.overlay(id) });
+    try {
+      await env.runtime.kill(id, 'KILL');
+      const exit = await env.runtime.wait(id);
+      assert.equal(exit.exitCode, 137);
+      assert.equal(exit.signal, 'SIGKILL');
+      assert.equal((await env.runtime.state(id)).status, 'stopped');
+    } finally {
+      await env.runtime.delete(id);
+    }
+  });
+
   it('execs in the same namespaces, cgroup and restrictions, with exit codes', async () => {
     const id = `t${process.pid}-exec`;
     const spec = env.spec({ args: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'], hostname: 'exec-box' });
