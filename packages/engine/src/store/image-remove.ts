@@ -48,17 +48,18 @@ export async function removeImage(store: ImageStore, name: string, opts: { force
     }
     await m.untag(untag);
     for (const r of untag) out.push({ Untagged: familiar(r) });
-    if (m.referencesOf(rec.id).length > 0 || usage) return out;
+    // the image stays (now untagged) while something still needs it, as Docker
+    if (m.referencesOf(rec.id).length > 0 || usage || m.images().some((i) => i.parent === rec.id)) return out;
   } else {
+    if (m.images().some((i) => i.parent === rec.id)) {
+      throw conflict(`conflict: unable to delete ${short} (cannot be forced) - image has dependent child images`);
+    }
     const refs = m.referencesOf(rec.id);
     if (usage?.running) throw conflict(`conflict: unable to delete ${short} (cannot be forced) - image is being used by running container ${shortId(usage.containerId)}`);
     if (usage && !opts.force) throw conflict(`conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${shortId(usage.containerId)}`);
     if (refs.length > 0 && !isSingleReference(refs) && !opts.force) throw conflict(`conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`);
     await m.untag(refs);
     for (const r of refs) out.push({ Untagged: familiar(r) });
-  }
-  if (store.metadata.images().some((i) => i.parent === rec.id)) {
-    if (!opts.force) throw conflict(`conflict: unable to delete ${short} (cannot be forced) - image has dependent child images`);
   }
   await m.deleteImage(rec.id);
   out.push({ Deleted: rec.id });

@@ -7,7 +7,8 @@ import { ContentStore } from './content-store.js';
 import { chainIds, isDigest } from './digest.js';
 import type { FsOps, MountOps } from './fs-ops.js';
 import { exportRootfs, importRootfs, type ImportOptions } from './import-export.js';
-import { ImageMetadataStore, type ImageRecord } from './image-metadata.js';
+import { ImageMetadataStore, type ImageRecord, type LayerRecord } from './image-metadata.js';
+import { commitImage, type CommitOptions } from './commit.js';
 import { pullImage, type PullOptions, type PullResult } from './pull.js';
 import { SnapshotStore, type Mount } from './snapshots.js';
 import { imageHistory, inspectImage, listImages, type HistoryEntry, type ImageFilters, type ImageInspect, type ImageSummary } from './image-views.js';
@@ -101,6 +102,11 @@ export class ImageStore {
   /** `docker load` from a tar stream; `onLine` gets Docker's `Loaded image: ...` lines. */
   load(input: AsyncIterable<Buffer>, opts: { signal?: AbortSignal; onLine?: (line: string) => void } = {}): Promise<LoadedImage[]> {
     return loadArchive(this, input, opts);
+  }
+
+  /** `docker commit` / a build step: parent + diff of an upper directory → a new image. */
+  commit(opts: CommitOptions): Promise<{ id: string; layer?: LayerRecord }> {
+    return commitImage(this, opts);
   }
 
   /** `docker import` of a flat rootfs tar. */

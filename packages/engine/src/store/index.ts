@@ -32,3 +32,5 @@ export { loadArchive, saveImages } from './save-load.js';
 export type { LoadedImage } from './save-load.js';
 export { importRootfs, exportRootfs } from './import-export.js';
 export type { ImportOptions } from './import-export.js';
+export { commitImage } from './commit.js';
+export type { CommitOptions } from './commit.js';
