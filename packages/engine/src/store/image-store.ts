@@ -55,6 +55,10 @@ export class ImageStore {
     await s.content.init();
     await s.snapshots.init();
     await s.metadata.load();
+    for (const key of await s.content.ingests()) {
+      // only layer downloads resume; other ingests (small blobs, diffs, imports) a crash interrupted are dropped
+      if (!/^layer-[a-f0-9]{64}$/.test(key)) await s.content.abortIngest(key);
+    }
     await rm(s.scratchRoot(), { recursive: true, force: true }).catch(() => undefined); // a mount left by a crash stays (read-only)
     return s;
   }

@@ -93,8 +93,10 @@ describe('store: pull', () => {
       child.kill('SIGKILL');
       await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
     }
+    await mkdir(join(dataRoot, 'content', 'ingest', 'diff-abc'), { recursive: true });
     const store = await open();
     assert.equal(store.metadata.images().length, 0, 'no half image visible');
+    assert.ok(!(await store.content.ingests()).includes('diff-abc'), 'ingests that cannot resume are dropped on open');
     assert.equal(store.tryResolve('kill:1'), undefined);
     const opens: Array<[string, number]> = [];
     const { killImage } = await import('./pull-child.js');
