@@ -42,6 +42,7 @@ describe('api: hijacked attach and exec on a real socket', () => {
   let sock: string;
   const seen: Buffer[] = [];
   let releaseWait: (r: WaitResponse) => void = () => undefined;
+  const aborted: string[] = [];
   const app = buildApp(
     fakeServices({
       containers: {
@@ -49,7 +50,10 @@ describe('api: hijacked attach and exec on a real socket', () => {
           if (id === 'nope') throw notFound('No such container: nope');
           return echoSession(id === 'tty', seen);
         },
-        wait: async () => ({ result: new Promise<WaitResponse>((resolve) => (releaseWait = resolve)) }),
+        wait: async (id: string, _c: string, signal: AbortSignal) => {
+          if (id === 'hangup') signal.addEventListener('abort', () => aborted.push(id), { once: true });
+          return { result: new Promise<WaitResponse>((resolve) => (releaseWait = resolve)) };
+        },
       },
       exec: { start: async () => echoSession(false, seen) },
     }),
@@ -141,6 +145,22 @@ describe('api: hijacked attach and exec on a real socket', () => {
       req.end();
     });
     assert.equal(status, 200);
+  });
+
+  it('aborts the wait when the client hangs up (docker run -d cancels its wait)', async () => {
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ socketPath: sock, method: 'POST', path: '/containers/hangup/wait?condition=next-exit' }, (res) => {
+        assert.equal(res.statusCode, 200);
+        req.destroy();
+        resolve();
+      });
+      req.on('error', () => undefined);
+      req.on('close', () => undefined);
+      req.end();
+      setTimeout(() => reject(new Error('no headers')), 10000).unref();
+    });
+    for (let i = 0; i < 100 && aborted.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(aborted, ['hangup']);
   });
 
   it('serves a non-upgraded attach as a 200 stream', async () => {

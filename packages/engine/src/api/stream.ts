@@ -82,8 +82,9 @@ export function clientGone(res: ServerResponse): AbortSignal {
   const onClose = (): void => {
     if (!res.writableFinished) ac.abort(new Error('client disconnected'));
   };
+  // 'close' on the response fires when it finished or when its connection went away; listening on the
+  // (keep-alive, shared) socket instead would add a listener per request.
   res.once('close', onClose);
-  res.req.socket?.once('close', onClose);
   return ac.signal;
 }
 
