@@ -1,6 +1,7 @@
 import { formatGoDuration } from '@tdock/core';
 import { stringify } from 'yaml';
 import type { NetworkConfig, Project, ServiceConfig, ServiceVolume, VolumeConfig } from './types.js';
+import { parseBytes } from './units.js';
 
 /** A plain JSON-able value whose object keys are in the order they must print. */
 export type Ordered = string | number | boolean | null | Ordered[] | { [key: string]: Ordered };
@@ -32,11 +33,50 @@ function volumeOut(v: ServiceVolume): Ordered {
     ['consistency', v.consistency],
     ['bind', v.bind ? compact([['propagation', v.bind.propagation], ['create_host_path', v.bind.create_host_path], ['selinux', v.bind.selinux]]) : undefined],
     ['volume', v.volume ? compact([['nocopy', v.volume.nocopy || undefined], ['subpath', v.volume.subpath]]) : undefined],
-    ['tmpfs', v.tmpfs ? compact([['size', v.tmpfs.size], ['mode', v.tmpfs.mode]]) : undefined],
+    ['tmpfs', v.tmpfs ? compact([['size', bytes(v.tmpfs.size)], ['mode', v.tmpfs.mode]]) : undefined],
   ]);
   // compose prints `volume: {}` for a named volume in short syntax; keep the empty mapping.
   if (v.volume && !('volume' in out)) out['volume'] = {};
   return out;
+}
+
+const bytes = (n: number | undefined): Ordered | undefined => (n === undefined ? undefined : String(n));
+
+function resourcesOut(r: unknown): Ordered | undefined {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return undefined;
+  const m = r as Record<string, unknown>;
+  const num = (v: unknown): number | undefined => (v === undefined || v === null || v === '' ? undefined : Number(v));
+  let memory: Ordered | undefined;
+  try {
+    memory = m['memory'] === undefined || m['memory'] === null ? undefined : String(parseBytes(m['memory'] as string | number));
+  } catch {
+    memory = String(m['memory']);
+  }
+  return compact([
+    ['cpus', num(m['cpus'])],
+    ['memory', memory],
+    ['pids', num(m['pids'])],
+    ['devices', m['devices'] as Ordered | undefined],
+  ]);
+}
+
+/** `deploy:` as compose-go types it: numbers for replicas and cpus, byte counts as strings (UnitBytes). */
+function deployOut(s: ServiceConfig, forHash: boolean): Ordered | undefined {
+  const d = s.raw['deploy'];
+  if (d === null || d === undefined || typeof d !== 'object' || Array.isArray(d)) return undefined;
+  const res = (d['resources'] ?? {}) as Record<string, unknown>;
+  const out = compact([
+    ['mode', d['mode'] as Ordered | undefined],
+    ['replicas', forHash || d['replicas'] === undefined || d['replicas'] === null ? undefined : Number(d['replicas'])],
+    ['labels', d['labels'] as Ordered | undefined],
+    ['update_config', d['update_config'] as Ordered | undefined],
+    ['rollback_config', d['rollback_config'] as Ordered | undefined],
+    ['resources', compact([['limits', resourcesOut(res['limits'])], ['reservations', resourcesOut(res['reservations'])]])],
+    ['restart_policy', d['restart_policy'] as Ordered | undefined],
+    ['placement', d['placement'] as Ordered | undefined],
+    ['endpoint_mode', d['endpoint_mode'] as Ordered | undefined],
+  ]);
+  return Object.keys(out).length === 0 ? undefined : out;
 }
 
 /** Which fields to leave out: compose v2's `ServiceHash` drops build, pull_policy, scale, replicas, depends_on, profiles. */
@@ -50,12 +90,7 @@ export interface ServiceOutputOptions {
  */
 export function serviceToOrdered(s: ServiceConfig, opts: ServiceOutputOptions = {}): { [key: string]: Ordered } {
   const h = opts.forHash === true;
-  const deployRaw = s.raw['deploy'];
-  let deploy: Ordered | undefined = deployRaw as Ordered | undefined;
-  if (h && deploy !== null && typeof deploy === 'object' && !Array.isArray(deploy)) {
-    const { replicas: _r, ...rest } = deploy;
-    deploy = rest;
-  }
+  const deploy = deployOut(s, h);
   const entries: [string, Ordered | undefined][] = [
     ['profiles', h ? undefined : s.profiles],
     ['build', h || !s.build ? undefined : compact([
@@ -77,7 +112,7 @@ export function serviceToOrdered(s: ServiceConfig, opts: ServiceOutputOptions = 
     ['cap_add', s.cap_add],
     ['cap_drop', s.cap_drop],
     ['cgroup_parent', s.cgroup_parent],
-    ['cpus', s.limits.cpus],
+    ['cpus', s.raw['cpus'] != null ? s.limits.cpus : undefined],
     ['command', s.command ?? (h ? null : undefined)],
     ['configs', s.configs.map((c) => ({ source: c.source, target: c.target }))],
     ['container_name', s.container_name],
@@ -109,8 +144,8 @@ export function serviceToOrdered(s: ServiceConfig, opts: ServiceOutputOptions = 
     ['labels', sortedMap(s.labels, (v) => v)],
     ['links', s.links],
     ['logging', s.logging ? compact([['driver', s.logging.driver], ['options', sortedMap(s.logging.options, (v) => v)]]) : undefined],
-    ['mem_limit', s.limits.memory],
-    ['mem_reservation', s.limits.memory_reservation],
+    ['mem_limit', s.raw['mem_limit'] != null ? bytes(s.limits.memory) : undefined],
+    ['mem_reservation', s.raw['mem_reservation'] != null ? bytes(s.limits.memory_reservation) : undefined],
     ['mac_address', s.mac_address],
     ['network_mode', s.network_mode],
     ['networks', Object.keys(s.networks).length === 0 ? undefined : sortedMap(s.networks, (n) => {
@@ -127,7 +162,7 @@ export function serviceToOrdered(s: ServiceConfig, opts: ServiceOutputOptions = 
     })],
     ['oom_score_adj', s.oom_score_adj],
     ['pid', s.pid],
-    ['pids_limit', s.limits.pids],
+    ['pids_limit', s.raw['pids_limit'] != null ? s.limits.pids : undefined],
     ['platform', s.platform],
     ['ports', s.ports.map((p) => compact([
       ['name', p.name],
@@ -145,7 +180,7 @@ export function serviceToOrdered(s: ServiceConfig, opts: ServiceOutputOptions = 
     ['scale', h || s.raw['scale'] === undefined ? undefined : s.scale],
     ['secrets', s.secrets.map((c) => ({ source: c.source, target: c.target }))],
     ['security_opt', s.security_opt],
-    ['shm_size', s.shm_size],
+    ['shm_size', bytes(s.shm_size)],
     ['stdin_open', s.stdin_open],
     ['stop_grace_period', s.stop_grace_period !== undefined ? formatGoDuration(s.stop_grace_period * 1e9) : undefined],
     ['stop_signal', s.stop_signal],

@@ -7,9 +7,9 @@ import { interpolate, interpolateTree, type VariableLookup } from './interpolate
 import { resolveExtends, resolveIncludes } from './extends.js';
 import { mergeFiles } from './merge.js';
 import { normalizeService } from './normalize-service.js';
-import { applyProfiles, checkReferences, normalizeNetworks, normalizeVolumes } from './normalize-project.js';
+import { applyProfiles, checkReferences, normalizeFileObjects, normalizeNetworks, normalizeVolumes } from './normalize-project.js';
 import { createComposeValidator, type ComposeValidator } from './schema.js';
-import type { Project, ServiceConfig, YamlMap, YamlValue } from './types.js';
+import type { Project, ServiceConfig, YamlMap } from './types.js';
 import { asMap, isMap } from './values.js';
 import { parseComposeYaml, stripMergeTags } from './yaml-load.js';
 
@@ -139,8 +139,8 @@ export function buildProject(merged: YamlMap, b: BuildInputs): Project {
   const usesDefault = Object.values(all).some((s) => 'default' in s.networks);
   const networks = normalizeNetworks(b.name, rawNetworks, usesDefault);
   const volumes = normalizeVolumes(b.name, asMap(merged['volumes']));
-  const secrets = asMap(merged['secrets']) as Record<string, YamlValue>;
-  const configs = asMap(merged['configs']) as Record<string, YamlValue>;
+  const secrets = normalizeFileObjects(b.name, asMap(merged['secrets']), b.projectDir);
+  const configs = normalizeFileObjects(b.name, asMap(merged['configs']), b.projectDir);
   checkReferences(all, volumes, networks, secrets, configs);
   const { enabled, disabled } = applyProfiles(all, b.profiles, b.services, b.onWarning);
   return {
@@ -153,8 +153,8 @@ export function buildProject(merged: YamlMap, b: BuildInputs): Project {
     disabledServices: disabled,
     networks,
     volumes,
-    secrets: secrets as Record<string, YamlMap>,
-    configs: configs as Record<string, YamlMap>,
+    secrets,
+    configs,
     profiles: b.profiles,
     raw: merged,
   };

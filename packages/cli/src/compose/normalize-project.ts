@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { invalidArgument } from '@tdock/core';
 import { dependencyLevels, serviceDependencies } from './graph.js';
 import type { NetworkConfig, ServiceConfig, VolumeConfig, YamlMap } from './types.js';
@@ -137,4 +138,23 @@ export function applyProfiles(
     }
   }
   return { enabled, disabled };
+}
+
+/**
+ * Top-level `secrets:` / `configs:` with `name` resolved like volumes, fields in compose-go's order;
+ * relative `file:` paths made absolute against the project directory.
+ */
+export function normalizeFileObjects(project: string, raw: YamlMap, projectDir: string): Record<string, YamlMap> {
+  const out: Record<string, YamlMap> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const m = asMap(value);
+    const ext = external(m);
+    const o: YamlMap = { name: optString(m['name']) ?? ext.name ?? (ext.external ? key : `${project}_${key}`) };
+    if (typeof m['file'] === 'string') o['file'] = resolve(projectDir, m['file']);
+    for (const k of ['environment', 'content']) if (m[k] != null) o[k] = m[k]!;
+    if (ext.external) o['external'] = true;
+    for (const k of ['labels', 'driver', 'driver_opts', 'template_driver']) if (m[k] != null) o[k] = m[k]!;
+    out[key] = o;
+  }
+  return out;
 }
