@@ -6,3 +6,4 @@ export { toOciSpec, mergeImageConfig, parseSecurityOpt, processArgs, replaceOrAp
 export type { SpecInput, SpecOptions, OciRuntimeSpec, OciMount, OciProcess, OciResources, OciNamespace, OciUser, HostDeviceInfo } from './specconv/index.js';
 export { parseDaemonArgs } from './main.js';
 export type { DaemonConfig } from './main.js';
+export * from './network/index.js';

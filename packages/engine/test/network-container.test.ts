@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { TdockError } from '@tdock/core';
 import { Runtime, defaultSpec, readJsonFileLog, type RootfsMount } from '@tdock/runtime';
 import { fixtures, tempRoots, type TempRoots } from '@tdock/testkit';
-import { NetworkManager, hostsFile, resolvConf, type AttachOptions, type ContainerRef } from '../src/network/index.js';
+import { NetworkManager, hostsFile, resolvConf, type NetworkAttachOptions, type ContainerRef } from '../src/network/index.js';
 
 describe('network: busybox containers through the runtime', function () {
   this.timeout(120000);
@@ -51,7 +51,7 @@ describe('network: busybox containers through the runtime', function () {
   });
 
   /** Creates and starts a container on `network`, attached during the handshake; /etc/hosts and resolv.conf bound in. */
-  async function start(name: string, network: string, args: string[], aliases: string[] = [], opts: AttachOptions = {}): Promise<{ id: string; settings: Record<string, unknown> }> {
+  async function start(name: string, network: string, args: string[], aliases: string[] = [], opts: NetworkAttachOptions = {}): Promise<{ id: string; settings: Record<string, unknown> }> {
     const id = `${roots.id}${name}`;
     const ref: ContainerRef = { id, name };
     ctrs.push(ref);

@@ -187,6 +187,56 @@ describe('network: on the real kernel', function () {
     await assert.rejects(new Promise((resolve, reject) => { const c = connect(tcpPort, '127.0.0.1', () => resolve(c)); c.on('error', reject); }));
   });
 
+  it('after a daemon restart, live attachments are kept, dead ones freed, rules and names rebuilt', async () => {
+    await m.create({ Name: 'app' });
+    const a = await box('aaa');
+    const b = await box('bbb');
+    await m.connectAtCreate(a.ref, 'app', {});
+    await m.connectAtCreate(b.ref, 'app', {});
+    const sa = await m.attach(a.ref.id, a.pid, { ports: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+    const sb = await m.attach(b.ref.id, b.pid);
+    const ipA = (sa.Networks as Record<string, { IPAddress: string }>).app?.IPAddress;
+    const ipB = (sb.Networks as Record<string, { IPAddress: string }>).app?.IPAddress;
+    // "kill -9": no detach; b's namespace dies meanwhile (its veth pair goes with it)
+    await m.close();
+    b.proc.kill('SIGKILL');
+    await new Promise((r) => b.proc.once('exit', r));
+    sh('ip', ['netns', 'delete', b.ns]);
+    m = new NetworkManager({ ...m.opts });
+    await m.restore();
+    const nets = m.containerNetworks(a.ref.id);
+    assert.equal(nets.app?.IPAddress, ipA);
+    assert.equal(m.containerNetworks(b.ref.id).app?.IPAddress, '');
+    assert.deepEqual(Object.keys((await m.inspect('app', { verbose: false })).Containers as object), [a.ref.id]);
+    assert.match(sh('nft', ['list', 'table', 'ip', roots.nftTable]), new RegExp(`dnat to ${String(ipA).replace(/\./g, '\\.')}:80`));
+    const c = await box('ccc');
+    await m.connectAtCreate(c.ref, 'app', {});
+    const sc = await m.attach(c.ref.id, c.pid);
+    const ipC = (sc.Networks as Record<string, { IPAddress: string }>).app?.IPAddress;
+    assert.notEqual(ipC, ipA);
+    assert.notEqual(ipC, ipB, 'the freed address is not reused first');
+    const gw = (m.find('app').IPAM.Config[0]?.Gateway) ?? '';
+    const found = await inside(c, `const r = new (require('dns').promises.Resolver)(); r.setServers([process.argv[1]]); r.resolve4('aaa').then((x) => console.log(x[0]))`, gw);
+    assert.equal(found.trim(), ipA);
+  });
+
+  it('connect on a running container plugs a second interface; disconnect removes it', async () => {
+    const a = await box('hhh');
+    await m.connectAtCreate(a.ref, 'bridge', {});
+    await m.attach(a.ref.id, a.pid);
+    a.ref.pid = a.pid;
+    const [o1, o2, o3] = roots.subnetPool.split('.').map(Number);
+    const net = `${o1}.${o2}.${(o3 ?? 0) + 3}`;
+    await m.create({ Name: 'late', IPAM: { Config: [{ Subnet: `${net}.0/24` }] } });
+    await m.connect('late', 'hhh', { IPAMConfig: { IPv4Address: `${net}.77` }, Aliases: ['h'] });
+    const addrs = sh('ip', ['netns', 'exec', a.ns, 'ip', '-4', '-o', 'addr']);
+    assert.match(addrs, new RegExp(`eth1\\s+inet ${net.replace(/\./g, '\\.')}\\.77/24`));
+    assert.match(sh('ip', ['netns', 'exec', a.ns, 'ip', 'route']), new RegExp(`default via ${roots.gateway.replace(/\./g, '\\.')} dev eth0`));
+    await m.disconnect('late', 'hhh', false);
+    assert.doesNotMatch(sh('ip', ['netns', 'exec', a.ns, 'ip', '-4', '-o', 'addr']), /eth1/);
+    await m.remove('late');
+  });
+
   it('limits a container to 8 Mbit/s both ways: tc shows it and 4 MiB take at least 3.5 s', async function () {
     await m.create({ Name: 'slow' });
     const a = await box('sss');

@@ -10,7 +10,7 @@ import { attachedEndpoints, endpointView, prefixLen } from './views.js';
 import type { NetworkManager } from './manager.js';
 
 /** What the engine passes at start from the container's config. */
-export interface AttachOptions {
+export interface NetworkAttachOptions {
   /** ExposedPorts, HostConfig.PortBindings and PublishAllPorts. */
   ports?: PortRequest;
   /** HostConfig.NetworkRate (`10mbit`): limits traffic in and out of the container. */
@@ -22,7 +22,7 @@ export interface AttachOptions {
 /** Docker's NetworkSettings (the top-level address fields are those on the default bridge). */
 export type NetworkSettings = JsonObject;
 
-export async function attachContainer(m: NetworkManager, containerId: string, pid: number, opts: AttachOptions): Promise<NetworkSettings> {
+export async function attachContainer(m: NetworkManager, containerId: string, pid: number, opts: NetworkAttachOptions): Promise<NetworkSettings> {
   const all = m.endpointsOf(containerId);
   const touched = new Set<NetworkRecord>();
   try {

@@ -12,7 +12,7 @@ import { Plumbing, linkName, lookupFor } from './plumbing.js';
 import { NetworkStore } from './store.js';
 import type { ContainerRef, EndpointRecord, NetworkManagerOptions, NetworkRecord } from './types.js';
 import { attachedEndpoints, endpointView, findNetwork, networkMatches, networkView } from './views.js';
-import { attachContainer, clearAttachment, detachContainer, networkSettings, type AttachOptions, type NetworkSettings } from './attach.js';
+import { attachContainer, clearAttachment, detachContainer, networkSettings, type NetworkAttachOptions, type NetworkSettings } from './attach.js';
 import type { PortRequest } from './ports.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -303,7 +303,7 @@ export class NetworkManager implements NetworkService {
    * during the runtime's handshake), publishes its ports, applies the bandwidth limit. Returns
    * Docker's NetworkSettings. On failure everything done so far is undone.
    */
-  attach(containerId: string, pid: number, opts: AttachOptions = {}): Promise<NetworkSettings> {
+  attach(containerId: string, pid: number, opts: NetworkAttachOptions = {}): Promise<NetworkSettings> {
     return this.serial(() => attachContainer(this, containerId, pid, opts));
   }
 
