@@ -105,7 +105,7 @@ export interface SourceHashRequest {
 export interface SourceHash {
   /** Digest over the selected files: part of the cache key. */
   digest: string;
-  /** The legacy builder's `file:<hex>`, `dir:<hex>` or `multi:<hex>` written into `created_by`. */
+  /** The legacy builder's `file:<hex>`, `dir:<hex>` or `multi:<hex>` for `created_by` (see `legacy-hash.ts`). */
   historyHash: string;
 }
 

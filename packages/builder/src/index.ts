@@ -13,3 +13,4 @@ export * from './cache-key.js';
 export * from './backend.js';
 export * from './build.js';
 export * from './copy-sources.js';
+export * from './legacy-hash.js';
