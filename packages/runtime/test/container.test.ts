@@ -268,6 +268,31 @@ describe('container', function () {
     }
   });
 
+  it('recovers from a crashed shim: state, kill, wait and delete still work', async () => {
+    const id = `t${process.pid}-crash`;
+    await env.runtime.run(id, { bundle: env.root, spec: env.spec({ args: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'] }), rootfs: env.overlay(id) });
+    try {
+      const rec = JSON.parse(fs.readFileSync(path.join(env.runtime.stateDir(id), 'state.json'), 'utf8')) as { shimPid: number; pid: number };
+      process.kill(rec.shimPid, 'SIGKILL');
+      for (let i = 0; i < 100; i++) {
+        try {
+          process.kill(rec.shimPid, 0);
+          await new Promise((r) => setTimeout(r, 20));
+        } catch {
+          break;
+        }
+      }
+      assert.equal((await env.runtime.state(id)).status, 'running');
+      await env.runtime.kill(id, 'TERM');
+      const exit = await env.runtime.wait(id);
+      assert.equal(exit.exitCode, 255);
+      assert.equal(exit.error?.step, 'shim');
+      assert.equal((await env.runtime.state(id)).status, 'stopped');
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
   it('records death by signal as 128+n with the signal name', async () => {
     const id = `t${process.pid}-sig`;
     await env.runtime.run(id, { bundle: env.root, spec: env.spec({ args: ['sleep', '100'] }), rootfs: env.overlay(id) });

@@ -18,7 +18,7 @@ import { specToPlan } from '../spec/plan.js';
 import type { OciSpec } from '../spec/types.js';
 import { compileSpecValidator, validateSpec } from '../spec/validate.js';
 import { execPlan, type ExecOptions } from './exec-plan.js';
-import { readConfig, readTail, shimError, socketName, waitGone } from './util.js';
+import { processStartTime, readConfig, readTail, shimError, socketName, waitGone } from './util.js';
 
 export type { ExecOptions } from './exec-plan.js';
 export { socketName } from './util.js';
@@ -88,6 +88,8 @@ export interface ContainerRecord {
   cgroupPath?: string;
   /** The init's own work up to `created`, in ms (Node start-up and waits excluded). */
   initWorkMs?: number;
+  /** The process's start time (/proc/<pid>/stat field 22), to tell it from a reused pid. */
+  pidStart?: number;
   annotations?: Record<string, string>;
 }
 
@@ -96,6 +98,11 @@ interface ShimProcess {
   child: ChildProcess;
   control: Readable & Writable & { unref(): void };
   reader: JsonLineReader<Record<string, unknown>>;
+}
+
+/** Whether the container's process outlived its shim (same pid, same start time). */
+function orphanAlive(rec: ContainerRecord): boolean {
+  return rec.pid > 0 && rec.pidStart !== undefined && rec.pidStart !== 0 && processStartTime(rec.pid) === rec.pidStart;
 }
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -256,6 +263,7 @@ export class Runtime {
         id, bundle, socketPath, shimPid: child.pid, pid: Number(created.pid), createdAt: new Date().toISOString(), logPath,
         ...(cgroupPath !== undefined ? { cgroupPath } : {}),
         ...(typeof created.workMs === 'number' ? { initWorkMs: created.workMs } : {}),
+        pidStart: processStartTime(Number(created.pid)) ?? 0,
         ...(spec.annotations ? { annotations: spec.annotations } : {}),
       };
       writeFileAtomic(path.join(dir, STATE_FILES.state), JSON.stringify(record));
@@ -362,7 +370,8 @@ export class Runtime {
   async state(id: string): Promise<OciState> {
     const rec = this.record(id);
     const s = await this.shimState(rec);
-    return this.ociState(rec, s?.status ?? 'stopped');
+    if (s) return this.ociState(rec, s.status);
+    return this.ociState(rec, orphanAlive(rec) ? 'running' : 'stopped');
   }
 
   /** Starts a created container (execs the user's program). Exec failures throw and record exit 127/126. */
@@ -376,7 +385,13 @@ export class Runtime {
   async kill(id: string, signal: string | number = 'SIGTERM'): Promise<void> {
     const rec = this.record(id);
     const sig = typeof signal === 'string' && /^\d+$/.test(signal) ? Number(signal) : typeof signal === 'string' && !signal.startsWith('SIG') ? `SIG${signal}` : signal;
-    await shimRequest(rec.socketPath, { op: 'kill', signal: sig });
+    try {
+      await shimRequest(rec.socketPath, { op: 'kill', signal: sig });
+    } catch (err) {
+      // A crashed shim: signal the process directly while it is provably the same one.
+      if ((err as TdockError).kind !== 'unavailable' || !orphanAlive(rec)) throw err;
+      process.kill(rec.pid, sig);
+    }
   }
 
   /** Waits for the container's process to end; works after the caller restarted (live-restore). */
@@ -389,7 +404,11 @@ export class Runtime {
       if ((err as TdockError).kind !== 'unavailable') throw err;
     }
     exit ??= this.exitRecord(id);
-    if (!exit) throw new TdockError('unavailable', `container ${id}: the shim is gone and no exit was recorded`);
+    if (!exit) {
+      // The shim crashed: nobody can reap the process for its status; wait until it is gone.
+      while (orphanAlive(rec)) await new Promise((r) => setTimeout(r, 50));
+      exit = { exitCode: 255, exitedAt: new Date().toISOString(), error: { step: 'shim', message: 'the shim died; the exit status is unknown' } };
+    }
     return this.withOom(id, exit);
   }
 
@@ -437,6 +456,11 @@ export class Runtime {
       await this.wait(id);
     }
     if (s) await shimRequest(rec.socketPath, { op: 'shutdown' }).catch(() => undefined);
+    if (!s && orphanAlive(rec)) {
+      if (!opts.force) throw new TdockError('conflict', `cannot delete container ${id} that is not stopped: running (its shim is gone)`);
+      process.kill(rec.pid, 'SIGKILL');
+      await waitGone(rec.pid, 2000);
+    }
     await waitGone(rec.shimPid, 2000);
     await this.destroyCgroup(id);
     fs.rmSync(rec.socketPath, { force: true });

@@ -60,3 +60,15 @@ export async function waitGone(pid: number, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** A process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or undefined when it is gone. */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z') return undefined;
+    return Number(fields[19]);
+  } catch {
+    return undefined;
+  }
+}
