@@ -22,3 +22,5 @@ export type { StatusFacts } from './format.js';
 export { exactMatch, fuzzyMatch, matchKVList, matchNotKVList } from './filters.js';
 export { createEventHub, eventMatches } from './events-hub.js';
 export type { EventHub, EventInput } from './events-hub.js';
+export { filterContainers, regexMatch } from './container-filters.js';
+export type { ContainerFacts } from './container-filters.js';
