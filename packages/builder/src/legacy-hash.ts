@@ -81,7 +81,7 @@ function hashStringSlice(prefix: string, list: readonly string[]): string {
 
 /** `file:<sum>` for a single non-directory source. */
 export const legacyFileHash = (sum: string): string => 'file:' + sum;
-/** `dir:` hash of a directory source from the sums of everything below it, in walk (lexical) order. */
+/** `dir:` hash of a directory source: the sums of the directory itself and everything below it, in WalkDir (lexical) order. */
 export const legacyDirHash = (sums: readonly string[]): string => hashStringSlice('dir', sums);
 /** The history hash of a COPY/ADD: the one source's hash, or `multi:` over all of them. */
 export const legacyHistoryHash = (hashes: readonly string[]): string => (hashes.length === 1 ? hashes[0] : hashStringSlice('multi', hashes));
