@@ -210,7 +210,7 @@ export function parseDockerfile(text: string): ParseResult {
   const scan = (): string | undefined => {
     if (idx >= lines.length) return undefined;
     const l = lines[idx++];
-    if (new TextEncoder().encode(l).length > MAX_LINE) {
+    if (l.length * 3 > MAX_LINE && Buffer.byteLength(l, 'utf8') > MAX_LINE) {
       throw new DockerfileParseError(`dockerfile line greater than max allowed size of ${MAX_LINE - 1}`, currentLine + 1);
     }
     return l;
