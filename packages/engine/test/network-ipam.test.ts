@@ -7,7 +7,8 @@ import { NetworkManager, hostsFile, resolvConf, parseRate, type CommandRunner, t
 import { allocateAddress, pickSubnet } from '../src/network/ipam.js';
 import { parseCidr, formatCidr, macFromIp, parseIp, routesFromIpJson } from '../src/network/ipv4.js';
 import { renderRules } from '../src/network/nft.js';
-import { wantedPorts, portsView } from '../src/network/ports.js';
+import { choosePorts, wantedPorts, portsView } from '../src/network/ports.js';
+import { createServer, type AddressInfo } from 'node:net';
 import { linkName } from '../src/network/plumbing.js';
 
 /** Records commands; answers nothing (no kernel is touched). */
@@ -193,15 +194,17 @@ describe('network: IPAM and the network store', () => {
   it('renders the nftables table from the attached endpoints', () => {
     assert.equal(renderRules('t', [], { ipMasq: true }), '');
     const r = renderRules('t', [
-      { bridge: 'b1', subnet: '10.0.1.0/24', internal: false, ports: [{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', hostPort: 8080, containerIp: '10.0.1.2' }, { proto: 'udp', containerPort: 53, hostIp: '', hostPort: 5353, containerIp: '10.0.1.2' }] },
-      { bridge: 'b2', subnet: '10.0.2.0/24', internal: true, ports: [] },
+      { bridge: 'b1', subnet: '10.0.1.0/24', internal: false, masquerade: true, ports: [{ proto: 'tcp', containerPort: 80, hostIp: '127.0.0.1', hostPort: 8080, containerIp: '10.0.1.2' }, { proto: 'udp', containerPort: 53, hostIp: '', hostPort: 5353, containerIp: '10.0.1.2' }] },
+      { bridge: 'b2', subnet: '10.0.2.0/24', internal: true, masquerade: true, ports: [] },
+      { bridge: 'b3', subnet: '10.0.3.0/24', internal: false, masquerade: false, ports: [] },
     ], { ipMasq: true });
     assert.match(r, /ip daddr 127\.0\.0\.1 tcp dport 8080 dnat to 10\.0\.1\.2:80/);
     assert.match(r, /fib daddr type local udp dport 5353 dnat to 10\.0\.1\.2:53/);
     assert.match(r, /ip saddr 10\.0\.1\.0\/24 oifname != "b1" masquerade/);
     assert.doesNotMatch(r, /10\.0\.2\.0\/24/);
     assert.match(r, /iifname "b2" oifname != "b2" drop/);
-    assert.match(r, /iifname "b1" oifname \{ "b2" \} drop/);
+    assert.match(r, /iifname "b1" oifname \{ "b2", "b3" \} drop/);
+    assert.doesNotMatch(r, /10\.0\.3\.0/);
   });
 
   it('turns port requests into mappings and NetworkSettings.Ports', () => {
@@ -210,6 +213,24 @@ describe('network: IPAM and the network store', () => {
     const view = portsView({ ExposedPorts: { '80/tcp': {}, '443/tcp': {} } }, [{ proto: 'tcp', containerPort: 80, hostIp: '', hostPort: 32768 }]);
     assert.deepEqual(view, { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '32768' }], '443/tcp': null });
     assert.throws(() => wantedPorts({ PortBindings: { '80/sctp': [] } }), kind('invalid-argument'));
+  });
+
+  it('refuses a fixed host port that a mapping or a host listener holds, and picks ephemeral ones', async () => {
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const busy = (srv.address() as AddressInfo).port;
+    try {
+      const w = wantedPorts({ PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(busy) }] } });
+      await assert.rejects(choosePorts(w, new Set()), kind('conflict', /port is already allocated/));
+      const free = wantedPorts({ PortBindings: { '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }], '82/udp': [{}] } });
+      const got = await choosePorts(free, new Set());
+      assert.equal(got.length, 2);
+      assert.ok(got.every((g) => g.hostPort > 1024));
+      const again = wantedPorts({ PortBindings: { '80/tcp': [{ HostPort: String(got[0]!.hostPort) }] } });
+      await assert.rejects(choosePorts(again, new Set([`tcp/${got[0]!.hostPort}`])), kind('conflict'));
+    } finally {
+      srv.close();
+    }
   });
 
   it('names links within 15 characters from the prefix', () => {

@@ -10,6 +10,8 @@ export interface RuleBridge {
   bridge: string;
   subnet: string;
   internal: boolean;
+  /** Masquerade traffic from this subnet leaving through other interfaces (not for internal networks). */
+  masquerade: boolean;
   /** Published ports of the containers attached to it, with their container addresses. */
   ports: Array<PortMapping & { containerIp: string }>;
 }
@@ -30,7 +32,7 @@ export function renderRules(table: string, bridges: RuleBridge[], opts: { ipMasq
     if (b.internal) {
       fwd.push(`iifname ${q(b.bridge)} oifname != ${q(b.bridge)} drop`, `oifname ${q(b.bridge)} iifname != ${q(b.bridge)} drop`);
     } else {
-      if (opts.ipMasq) post.push(`ip saddr ${b.subnet} oifname != ${q(b.bridge)} masquerade`);
+      if (opts.ipMasq && b.masquerade) post.push(`ip saddr ${b.subnet} oifname != ${q(b.bridge)} masquerade`);
       const others = names.filter((n) => n !== b.bridge);
       if (others.length) fwd.push(`iifname ${q(b.bridge)} oifname { ${others.map(q).join(', ')} } drop`);
     }

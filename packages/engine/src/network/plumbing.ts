@@ -104,12 +104,12 @@ export class Plumbing {
       if (!live.length) continue;
       bridges.push({
         bridge: n.bridge, subnet: cfg.Subnet, internal: n.Internal,
+        masquerade: n.Options['com.docker.network.bridge.enable_ip_masquerade'] !== 'false',
         ports: live.flatMap((e) => (e.ports ?? []).map((p) => ({ ...p, containerIp: e.ipv4 ?? '' }))),
       });
     }
-    const masq = (n: RuleBridge): boolean => !n.internal;
     await applyRules(this.runner, this.cfg.nftTable, renderRules(this.cfg.nftTable, bridges, { ipMasq: this.cfg.ipMasq }));
-    if (this.cfg.ipForward && bridges.some(masq)) {
+    if (this.cfg.ipForward && bridges.some((b) => !b.internal)) {
       const cur = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '');
       if (cur.trim() !== '1') await this.links.enableForwarding();
     }

@@ -83,8 +83,9 @@ async function ephemeral(proto: 'tcp' | 'udp', hostIp: string): Promise<number> 
 }
 
 /**
- * Chooses host ports: a fixed one must be free of other mappings (conflict otherwise, as Docker's
- * "port is already allocated"); a range takes its first free port; none takes an ephemeral port.
+ * Chooses host ports: a fixed one must be free of other mappings and of host listeners (conflict
+ * otherwise, as Docker's "port is already allocated"); a range takes its first free port; none takes
+ * an ephemeral port from the kernel.
  * `taken` holds `proto/port` of every mapping already applied.
  */
 export async function choosePorts(wanted: Wanted[], taken: Set<string>): Promise<PortMapping[]> {
@@ -98,7 +99,7 @@ export async function choosePorts(wanted: Wanted[], taken: Set<string>): Promise
       }
     } else {
       for (let p = w.hostPorts[0]; p <= w.hostPorts[1] && hostPort === undefined; p++) {
-        if (!taken.has(`${w.proto}/${p}`) && (w.hostPorts[0] === w.hostPorts[1] || (await bindable(w.proto, w.hostIp, p)))) hostPort = p;
+        if (!taken.has(`${w.proto}/${p}`) && (await bindable(w.proto, w.hostIp, p))) hostPort = p;
       }
     }
     if (hostPort === undefined) {
