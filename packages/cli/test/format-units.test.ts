@@ -5,6 +5,8 @@ import {
   ellipsis,
   exitedStatus,
   formatComposePs,
+  LogPrefixer,
+  logDisplayName,
   formatGoG,
   goQuote,
   goSprintf,
@@ -176,5 +178,25 @@ describe('format/compose ps', () => {
     );
     assert.equal(formatComposePs([{ ...base, Id: 'c'.repeat(64), Names: ['/x'] }], { quiet: true }), `${'c'.repeat(12)}\n`);
     assert.match(formatComposePs([{ ...base, Id: 'c'.repeat(64), Names: ['/x'], ExitCode: 3 }], { format: 'json' }), /"ExitCode":3,"Health":"","ID":"cccccccccccc"/);
+  });
+});
+
+describe('format/compose log prefixes', () => {
+  it('pads every name to the longest + 1 and colours in compose rainbow order', () => {
+    const plain = new LogPrefixer({ color: false, prefix: true });
+    assert.equal(plain.format('web-1', 'hello'), 'web-1  | hello\n');
+    plain.register('database-1');
+    assert.equal(plain.format('web-1', 'a\nb'), 'web-1       | a\nweb-1       | b\n');
+    assert.equal(plain.format('web-1', 'x', '2026-01-01T00:00:00.000000000Z'), 'web-1       | 2026-01-01T00:00:00.000000000Z x\n');
+    const colored = new LogPrefixer({ color: true, prefix: true });
+    assert.equal(colored.prefix('a'), '\x1b[36ma  | \x1b[0m');
+    assert.equal(colored.prefix('b'), '\x1b[33mb  | \x1b[0m');
+    assert.equal(colored.status('a', 'exited with code 0'), '\x1b[36ma exited with code 0\x1b[0m\n');
+    assert.equal(new LogPrefixer({ color: false, prefix: false }).format('web-1', 'm'), 'm\n');
+  });
+  it('shows container names without the project prefix', () => {
+    assert.equal(logDisplayName('/myapp-web-1', 'myapp'), 'web-1');
+    assert.equal(logDisplayName('myapp_web_1', 'myapp'), 'web_1');
+    assert.equal(logDisplayName('custom-name', 'myapp'), 'custom-name');
   });
 });

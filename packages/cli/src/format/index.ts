@@ -53,3 +53,4 @@ export {
 } from './writer.js';
 export { StatsContext, statsEntry, cpuPercent, memUsageNoCache, DEFAULT_STATS_TABLE_FORMAT, STATS_HEADERS, type ApiStats, type StatsEntry } from './stats.js';
 export { ComposeContainerContext, COMPOSE_PS_HEADERS, DEFAULT_COMPOSE_PS_TABLE_FORMAT, type ComposePsInput, type PortPublisher } from './compose.js';
+export { LogPrefixer, logDisplayName } from './log-prefix.js';
