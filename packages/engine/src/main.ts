@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { TDOCK_VERSION, TdockError } from '@tdock/core';
 import { buildApp } from './api/app.js';
@@ -196,7 +197,8 @@ export async function main(argv: string[], io: DaemonIo): Promise<number> {
     writePidfile(cfg.pidfile);
     // Until the stores and runtime are wired, only the system endpoints answer; the rest say 501.
     const events = createEventHub();
-    const services = systemOnlyServices(hostSystemService({ dataRoot: cfg.dataRoot }), events);
+    const buildTime = fs.statSync(fileURLToPath(import.meta.url)).mtime.toISOString();
+    const services = systemOnlyServices(hostSystemService({ dataRoot: cfg.dataRoot, buildTime }), events);
     const app = buildApp(services, { logger: log });
     const listeners = await listenOn(app, hosts, tls);
     log.info({ hosts: cfg.hosts, dataRoot: cfg.dataRoot }, 'API listen');
