@@ -76,6 +76,8 @@ describe('compose/load', () => {
     write('My.App/compose.yaml', 'services: {web: {image: "x:${TAG}"}}');
     assert.equal(load({ envFiles: ['other.env'] }).services['web']!.image, 'x:other');
     assert.deepEqual(load({ envFiles: ['other.env'] }).envFiles, [join(root, 'My.App/other.env')]);
+    assert.equal(load({ env: { COMPOSE_ENV_FILES: 'other.env' } }).services['web']!.image, 'x:other');
+    assert.throws(() => load({ envFiles: ['nope.env'] }), /couldn't find env file: .*nope\.env/);
   });
 
   it('project name: -p over name: over directory', () => {

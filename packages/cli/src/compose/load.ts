@@ -25,7 +25,7 @@ export interface LoadProjectOptions {
   projectName?: string;
   /** `--project-directory`. */
   projectDirectory?: string;
-  /** `--env-file`, repeatable; replaces `<project dir>/.env`. */
+  /** `--env-file`, repeatable; replaces `<project dir>/.env` (as does `COMPOSE_ENV_FILES`). */
   envFiles?: string[];
   /** `--profile`; when absent, `COMPOSE_PROFILES` (comma-separated). */
   profiles?: string[];
@@ -40,7 +40,9 @@ export interface LoadProjectOptions {
 function readEnvironment(opts: LoadProjectOptions, projectDir: string): { env: Record<string, string>; files: string[] } {
   const shell: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) shell[k] = v;
-  const files = opts.envFiles && opts.envFiles.length > 0 ? opts.envFiles.map((f) => resolve(opts.cwd, f)) : [];
+  // --env-file, else COMPOSE_ENV_FILES (comma-separated, compose >= 2.24), else <project dir>/.env.
+  const given = opts.envFiles && opts.envFiles.length > 0 ? opts.envFiles : (shell['COMPOSE_ENV_FILES'] ?? '').split(',').filter((f) => f !== '');
+  const files = given.map((f) => resolve(opts.cwd, f));
   if (files.length === 0 && existsSync(resolve(projectDir, '.env'))) files.push(resolve(projectDir, '.env'));
   else for (const f of files) if (!existsSync(f)) throw notFound(`couldn't find env file: ${f}`);
   const fromFiles: Record<string, string> = {};
