@@ -6,7 +6,8 @@ import https from 'node:https';
 import path from 'node:path';
 import { TdockError } from '@tdock/core';
 import { makeTestCertificates } from '@tdock/testkit';
-import { parseDaemonArgs } from '../src/main.js';
+import { PassThrough } from 'node:stream';
+import { main, parseDaemonArgs } from '../src/main.js';
 import { listenOn, parseHost } from '../src/api/serve.js';
 import { readHostFacts } from '../src/api/host-system.js';
 import { buildApp, renderInfo, renderVersion } from '../src/api/index.js';
@@ -35,6 +36,27 @@ describe('tdockd: flags, config file, hosts, host facts', () => {
     assert.throws(() => parseDaemonArgs(['--config-file', '/c.json', '--data-root', '/y'], file), /both as a flag and in the configuration file: data-root/);
     assert.throws(() => parseDaemonArgs(['--bogus'], none), /unknown flag: --bogus/);
     assert.throws(() => parseDaemonArgs(['--config-file', '/missing.json'], none), /no such file/);
+  });
+
+  it('prints usage for --help, the version for -v, and exits 125 on a bad flag', async () => {
+    const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let out = '';
+      let err = '';
+      stdout.on('data', (d: Buffer) => (out += d.toString()));
+      stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await main(argv, { env: {}, stdout, stderr });
+      return { code, out, err };
+    };
+    const help = await run(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /^Usage:\s+tdockd \[OPTIONS\]/);
+    assert.match(help.out, /--tlsverify/);
+    assert.match((await run(['-v'])).out, /^tdockd version /);
+    const bad = await run(['--nope']);
+    assert.equal(bad.code, 125);
+    assert.match(bad.err, /unknown flag: --nope/);
   });
 
   it('parses -H addresses', () => {
