@@ -1,0 +1,517 @@
+// The container service (DESIGN §7): Docker's container lifecycle over the records, the image store
+// and the runtime (one shim per running container). Exits are observed through the runtime's wait,
+// which also works after a restart of tdockd (live-restore, see `restore`).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { conflict, notImplemented, TdockError } from '@tdock/core';
+
+const notModified = (message: string): TdockError => new TdockError('not-modified', message);
+import type { Attachment, ExitRecord, Runtime } from '@tdock/runtime';
+import { sysMountOps } from '../store/sys-ops.js';
+import type { EventInput } from '../api/events-hub.js';
+import type { Filters } from '../api/query.js';
+import type { AttachOptions, ContainerService, LogsOptions, StreamSession } from '../api/services.js';
+import type { ContainerCreateBody, CreateResponse, JsonObject, Resources, RestartPolicy, WaitResponse } from '../api/types.js';
+import { matchKVList } from '../api/filters.js';
+import { buildSpec, createContainer, type CreateDeps } from './container-create.js';
+import { CONTAINER_LIST_FILTERS, inspectView, listFilter, summaryView } from './container-views.js';
+import { nowNano, type ContainerRecord } from './records.js';
+import { attachSession, parseDetachKeys, readLogs } from './streams.js';
+import { statsJson, topOf } from './stats.js';
+
+export { CONTAINER_LIST_FILTERS };
+
+/** What the container service is built from. */
+export interface ContainerServiceDeps extends CreateDeps {
+  runtime: Runtime;
+  publish: (e: EventInput) => void;
+  log: { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void };
+  /** Familiar name of an image ID for `ps` when the record's reference no longer resolves. */
+  imageName: (imageId: string, ref: string) => string;
+}
+
+type ExitWaiter = (r: WaitResponse) => void;
+/** Called between runtime create and start: attach sessions connect here, so no output is lost. */
+type StartHook = () => Promise<void>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const signalName = (s: string): string => (/^\d+$/.test(s) ? s : s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`);
+
+export class Containers implements ContainerService {
+  private readonly exitWaiters = new Map<string, Set<ExitWaiter>>();
+  private readonly removeWaiters = new Map<string, Set<ExitWaiter>>();
+  private readonly startHooks = new Map<string, Set<StartHook>>();
+  private readonly cleanups = new Map<string, Promise<void>>();
+  private readonly busy = new Set<string>();
+  private closed = false;
+
+  constructor(private readonly d: ContainerServiceDeps) {}
+
+  private get store(): CreateDeps['store'] {
+    return this.d.store;
+  }
+
+  private event(rec: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.d.publish({ Type: 'container', Action: action, Actor: { ID: rec.Id, Attributes: { ...(rec.Config.Labels ?? {}), image: rec.Config.Image ?? '', name: rec.Name.slice(1), ...extra } } });
+  }
+
+  /** Live-restore: reconnect to every shim; containers that exited meanwhile get their exit recorded. */
+  async restore(): Promise<void> {
+    for (const rec of this.store.all()) {
+      if (!rec.State.Running && !rec.State.Restarting) continue;
+      let status: string;
+      try {
+        status = (await this.d.runtime.state(rec.Id)).status;
+      } catch {
+        status = 'gone';
+      }
+      if (status === 'running') {
+        this.d.log.info({ id: rec.Id }, 'live-restore: container still running');
+        this.monitor(rec);
+        continue;
+      }
+      const exit = status === 'gone' ? undefined : this.d.runtime.exitRecord(rec.Id);
+      await this.onExit(rec, exit ?? { exitCode: 255, exitedAt: new Date().toISOString(), error: { step: 'restore', message: 'the container was lost while tdockd was down' } });
+    }
+  }
+
+  /** Stops the restart timers (daemon shutdown); containers keep running. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private monitor(rec: ContainerRecord): void {
+    this.d.runtime.wait(rec.Id).then(
+      (exit) => this.onExit(this.store.tryGet(rec.Id) ?? rec, exit),
+      (err: unknown) => this.onExit(this.store.tryGet(rec.Id) ?? rec, { exitCode: 255, exitedAt: new Date().toISOString(), error: { step: 'wait', message: (err as Error).message } }),
+    ).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'handling a container exit failed'));
+  }
+
+  private async onExit(rec: ContainerRecord, exit: ExitRecord): Promise<void> {
+    if (this.closed) return;
+    const s = rec.State;
+    const ranMs = Date.now() - Date.parse(s.StartedAt);
+    Object.assign(s, { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled ?? false, FinishedAt: nowNano(Date.parse(exit.exitedAt) || Date.now()), Error: exit.error && exit.error.step !== 'exec' ? exit.error.message : '' });
+    await this.store.save(rec);
+    if (exit.oomKilled) this.event(rec, 'oom');
+    this.event(rec, 'die', { exitCode: String(exit.exitCode), execDuration: String(Math.max(0, Math.round(ranMs / 1000))) });
+    this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode });
+    setTimeout(() => void this.cleanupRuntime(rec.Id), 200).unref();
+    if (rec.HostConfig.AutoRemove) {
+      await this.cleanupRuntime(rec.Id);
+      await this.remove(rec.Id, { force: true, volumes: true, link: false }).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'auto-remove failed'));
+      return;
+    }
+    this.maybeRestart(rec, ranMs);
+  }
+
+  private maybeRestart(rec: ContainerRecord, ranMs: number): void {
+    const p: RestartPolicy = rec.HostConfig.RestartPolicy ?? {};
+    const name = p.Name ?? 'no';
+    if (name === 'no' || name === '' || rec.HasBeenManuallyStopped) return;
+    if (name === 'on-failure' && (rec.State.ExitCode === 0 || (p.MaximumRetryCount && rec.RestartCount >= p.MaximumRetryCount))) return;
+    // moby restartmanager: 100 ms doubling up to 1 min, reset after 10 s of running.
+    const backoff = ranMs > 10_000 ? 100 : Math.min(60_000, 100 * 2 ** Math.min(rec.RestartCount, 10));
+    rec.State.Restarting = true;
+    rec.State.Status = 'restarting';
+    void this.store.save(rec);
+    setTimeout(() => {
+      const cur = this.store.tryGet(rec.Id);
+      if (!cur || this.closed || !cur.State.Restarting) return;
+      cur.RestartCount++;
+      this.start(cur.Id).catch((err: unknown) => this.d.log.warn({ err, id: cur.Id }, 'restart failed'));
+    }, backoff).unref();
+  }
+
+  private resolveWaiters(map: Map<string, Set<ExitWaiter>>, id: string, r: WaitResponse): void {
+    const set = map.get(id);
+    map.delete(id);
+    for (const w of set ?? []) w(r);
+  }
+
+  /** Deletes the runtime's container (shim, cgroup, state) once it has exited; idempotent. */
+  private cleanupRuntime(id: string): Promise<void> {
+    let p = this.cleanups.get(id);
+    if (!p) {
+      p = (async () => {
+        if (!fs.existsSync(this.d.runtime.stateDir(id))) return;
+        await this.d.runtime.delete(id, { force: true }).catch((err: unknown) => this.d.log.warn({ err, id }, 'runtime delete failed'));
+      })().finally(() => this.cleanups.delete(id));
+      this.cleanups.set(id, p);
+    }
+    return p;
+  }
+
+  async create(req: { name?: string; platform?: string; body: ContainerCreateBody; apiVersion: string }): Promise<CreateResponse> {
+    const rec = await createContainer(req, this.d);
+    this.event(rec, 'create');
+    return { Id: rec.Id, Warnings: [] };
+  }
+
+  async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }): Promise<JsonObject[]> {
+    const pred = listFilter(opts.filters, {
+      lookup: (ref) => this.store.get(ref),
+      ancestors: (ref) => {
+        const img = this.d.images.tryResolve(ref);
+        return new Set(img ? [img.id] : []);
+      },
+    });
+    const now = Date.now();
+    let recs = this.store.all().filter(pred);
+    if (!opts.all && !opts.filters.has('status') && !opts.filters.has('exited')) recs = recs.filter((r) => r.State.Running);
+    recs.sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created) || (b.Created < a.Created ? -1 : 1));
+    if (opts.limit > 0) recs = recs.slice(0, opts.limit);
+    return recs.map((r) => summaryView(r, now, this.d.imageName(r.Image, r.Config.Image ?? '')));
+  }
+
+  async inspect(id: string): Promise<JsonObject> {
+    return inspectView(this.store.get(id));
+  }
+
+  async start(id: string): Promise<void> {
+    const rec = this.store.get(id);
+    if (rec.State.Running && !rec.State.Restarting) throw notModified('container already started');
+    if (this.busy.has(rec.Id)) throw conflict(`container ${rec.Id} is busy`);
+    this.busy.add(rec.Id);
+    try {
+      await this.cleanupRuntime(rec.Id);
+      const volumePaths: Record<string, string> = {};
+      for (const m of rec.Mounts) {
+        if (m.Type !== 'volume' || !m.Name) continue;
+        const rel = m.Destination.replace(/^\/+/, '');
+        const copyFrom = [...rec.Rootfs.lowers].reverse().map((l) => path.join(l, rel)).filter((p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
+        volumePaths[m.Name] = await this.d.volumes.prepare(m.Name, copyFrom);
+      }
+      const spec = buildSpec(rec, this.d, false, volumePaths);
+      const lc = rec.HostConfig.LogConfig?.Config ?? {};
+      const maxSize = lc['max-size'] ? parseSize(lc['max-size']) : 0;
+      const cs = rec.HostConfig.ConsoleSize;
+      await this.d.runtime.create(rec.Id, {
+        bundle: this.store.dir(rec.Id), spec: spec as never, rootfs: rec.Rootfs, openStdin: rec.Config.OpenStdin ?? false,
+        logPath: rec.HostConfig.LogConfig?.Type === 'none' ? '/dev/null' : rec.LogPath,
+        ...(maxSize ? { logRotation: { maxSize, maxFiles: Number(lc['max-file'] ?? 1) || 1 } } : {}),
+        ...(rec.Config.Tty && cs && cs[0] && cs[1] ? { consoleSize: { rows: cs[0], cols: cs[1] } } : {}),
+      });
+      const hooks = [...(this.startHooks.get(rec.Id) ?? [])];
+      this.startHooks.delete(rec.Id);
+      await Promise.all(hooks.map((h) => h().catch(() => undefined)));
+      try {
+        const st = await this.d.runtime.start(rec.Id);
+        Object.assign(rec.State, { Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: st.pid, ExitCode: 0, Error: '', StartedAt: nowNano(), FinishedAt: rec.State.FinishedAt });
+        rec.HasBeenManuallyStopped = false;
+        await this.store.save(rec);
+        this.event(rec, 'start');
+        this.monitor(rec);
+      } catch (err) {
+        const exit = this.d.runtime.exitRecord(rec.Id) ?? { exitCode: 128, exitedAt: new Date().toISOString() };
+        Object.assign(rec.State, { Status: 'exited', Running: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, Error: (err as Error).message, FinishedAt: nowNano() });
+        await this.store.save(rec);
+        this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode, Error: { Message: (err as Error).message } });
+        await this.cleanupRuntime(rec.Id);
+        if (rec.HostConfig.AutoRemove) await this.remove(rec.Id, { force: true, volumes: true, link: false }).catch(() => undefined);
+        throw err;
+      }
+    } catch (err) {
+      if (err instanceof TdockError && err.kind !== 'internal') throw err;
+      throw new TdockError('internal', `failed to create task for container: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.busy.delete(rec.Id);
+    }
+  }
+
+  /** Resolves with the exit of the current run (immediately when not running). */
+  private nextExit(id: string): Promise<WaitResponse> {
+    return new Promise((resolve) => {
+      let set = this.exitWaiters.get(id);
+      if (!set) this.exitWaiters.set(id, (set = new Set()));
+      set.add(resolve);
+    });
+  }
+
+  async stop(id: string, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const rec = this.store.get(id);
+    if (!rec.State.Running) throw notModified('container already stopped');
+    rec.HasBeenManuallyStopped = true;
+    if (rec.State.Restarting) {
+      rec.State.Restarting = false;
+      rec.State.Running = false;
+      rec.State.Status = 'exited';
+      await this.store.save(rec);
+      return;
+    }
+    await this.store.save(rec);
+    const exited = this.nextExit(rec.Id);
+    const sig = signalName(opts.signal || rec.Config.StopSignal || 'SIGTERM');
+    const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
+    if (rec.State.Paused) await this.d.runtime.resume(rec.Id).catch(() => undefined);
+    this.event(rec, 'kill', { signal: sig.replace(/^SIG/, '') });
+    await this.d.runtime.kill(rec.Id, sig).catch(() => undefined);
+    let done = false;
+    if (timeout !== 0) {
+      const limit = timeout < 0 ? undefined : sleep(timeout * 1000).then(() => false);
+      done = await (limit ? Promise.race([exited.then(() => true), limit]) : exited.then(() => true));
+    }
+    if (!done) {
+      this.event(rec, 'kill', { signal: 'KILL' });
+      await this.d.runtime.kill(rec.Id, 'SIGKILL').catch(() => undefined);
+      await exited;
+    }
+    this.event(rec, 'stop');
+  }
+
+  async restart(id: string, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const rec = this.store.get(id);
+    if (rec.State.Running) await this.stop(id, opts).catch((err: unknown) => {
+      if ((err as TdockError).kind !== 'not-modified') throw err;
+    });
+    await this.start(rec.Id);
+    this.event(rec, 'restart');
+  }
+
+  async kill(id: string, signal: string): Promise<void> {
+    const rec = this.store.get(id);
+    if (!rec.State.Running || rec.State.Restarting) throw conflict(`container ${rec.Id} is not running`);
+    const sig = signalName(signal || 'KILL');
+    await this.d.runtime.kill(rec.Id, sig);
+    this.event(rec, 'kill', { signal: sig.replace(/^SIG/, '') });
+  }
+
+  async pause(id: string): Promise<void> {
+    const rec = this.store.get(id);
+    if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw conflict(`container ${rec.Id} is already paused`);
+    await this.d.runtime.pause(rec.Id);
+    Object.assign(rec.State, { Paused: true, Status: 'paused' });
+    await this.store.save(rec);
+    this.event(rec, 'pause');
+  }
+
+  async unpause(id: string): Promise<void> {
+    const rec = this.store.get(id);
+    if (!rec.State.Paused) throw conflict(`container ${rec.Id} is not paused`);
+    await this.d.runtime.resume(rec.Id);
+    Object.assign(rec.State, { Paused: false, Status: 'running' });
+    await this.store.save(rec);
+    this.event(rec, 'unpause');
+  }
+
+  async wait(id: string, condition: 'not-running' | 'next-exit' | 'removed', signal: AbortSignal): Promise<{ result: Promise<WaitResponse> }> {
+    const rec = this.store.get(id);
+    if (condition === 'not-running' && !rec.State.Running) return { result: Promise.resolve({ StatusCode: rec.State.ExitCode }) };
+    const map = condition === 'removed' ? this.removeWaiters : this.exitWaiters;
+    let set = map.get(rec.Id);
+    if (!set) map.set(rec.Id, (set = new Set()));
+    const waiters = set;
+    const result = new Promise<WaitResponse>((resolve) => {
+      const w: ExitWaiter = (r) => resolve(r);
+      waiters.add(w);
+      signal.addEventListener('abort', () => waiters.delete(w), { once: true });
+    });
+    return { result };
+  }
+
+  async remove(id: string, opts: { force: boolean; volumes: boolean; link: boolean }): Promise<void> {
+    const rec = this.store.get(id);
+    if (rec.State.Status === 'removing') return;
+    if ((rec.State.Running && !rec.State.Restarting) || rec.State.Paused) {
+      if (!opts.force) {
+        const what = rec.State.Paused ? 'container is paused and must be unpaused first' : 'container is running: stop the container before removing or force remove';
+        throw conflict(`cannot remove container "${rec.Name}": ${what}`);
+      }
+      const exited = this.nextExit(rec.Id);
+      rec.HasBeenManuallyStopped = true;
+      if (rec.State.Paused) await this.d.runtime.resume(rec.Id).catch(() => undefined);
+      await this.d.runtime.kill(rec.Id, 'SIGKILL').catch(() => undefined);
+      await Promise.race([exited, sleep(10_000)]);
+    }
+    rec.State.Restarting = false;
+    rec.State.Status = 'removing';
+    await this.cleanupRuntime(rec.Id);
+    await this.d.images.snapshots.removeActive(rec.Id);
+    await this.store.remove(rec);
+    if (opts.volumes) {
+      for (const v of rec.AnonymousVolumes) await this.d.volumes.remove(v, true).catch((err: unknown) => this.d.log.warn({ err, volume: v }, 'removing an anonymous volume failed'));
+    }
+    this.event(rec, 'destroy');
+    this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: rec.State.ExitCode });
+    this.resolveWaiters(this.removeWaiters, rec.Id, { StatusCode: rec.State.ExitCode });
+    for (const h of this.startHooks.get(rec.Id) ?? []) void h();
+    this.startHooks.delete(rec.Id);
+  }
+
+  async logs(id: string, opts: LogsOptions): Promise<{ tty: boolean; entries: AsyncIterable<import('../api/services.js').LogEntry> }> {
+    const rec = this.store.get(id);
+    if (rec.HostConfig.LogConfig?.Type === 'none') throw new TdockError('invalid-argument', 'configured logging driver does not support reading');
+    const entries = readLogs({
+      path: rec.LogPath, tail: opts.tail, follow: opts.follow, stdout: opts.stdout, stderr: opts.stderr, signal: opts.signal,
+      ...(opts.since !== undefined ? { since: opts.since } : {}), ...(opts.until !== undefined ? { until: opts.until } : {}),
+      live: () => this.store.tryGet(rec.Id)?.State.Running === true,
+    });
+    return { tty: rec.Config.Tty ?? false, entries };
+  }
+
+  async attach(id: string, opts: AttachOptions): Promise<StreamSession> {
+    const rec = this.store.get(id);
+    const detachKeys = parseDetachKeys(opts.detachKeys);
+    this.event(rec, 'attach');
+    const connect = async (withStdin: boolean, signal: AbortSignal): Promise<Attachment | null> => {
+      const stdin = withStdin && (rec.Config.OpenStdin ?? false);
+      const cur = this.store.tryGet(rec.Id);
+      if (!cur) return null;
+      if (cur.State.Running && !cur.State.Restarting) return this.d.runtime.attach(rec.Id, { stdin });
+      return new Promise<Attachment | null>((resolve) => {
+        let set = this.startHooks.get(rec.Id);
+        if (!set) this.startHooks.set(rec.Id, (set = new Set()));
+        const hooks = set;
+        const hook: StartHook = async () => {
+          if (!this.store.tryGet(rec.Id)) return resolve(null);
+          try {
+            resolve(await this.d.runtime.attach(rec.Id, { stdin }));
+          } catch {
+            resolve(null);
+          }
+        };
+        hooks.add(hook);
+        signal.addEventListener('abort', () => {
+          hooks.delete(hook);
+          resolve(null);
+        }, { once: true });
+      });
+    };
+    const logs = opts.logs ? () => readLogs({ path: rec.LogPath, tail: 'all', follow: false, stdout: true, stderr: true, live: () => false, signal: new AbortController().signal }) : undefined;
+    return attachSession({
+      tty: rec.Config.Tty ?? false, stdout: opts.stdout, stderr: opts.stderr, stdinOnce: rec.Config.StdinOnce ?? false, detachKeys, stream: opts.stream, connect,
+      ...(logs ? { replay: logs } : {}),
+      onDetach: () => this.event(rec, 'detach'),
+    });
+  }
+
+  async resize(id: string, height: number, width: number): Promise<void> {
+    const rec = this.store.get(id);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    if (!rec.Config.Tty) return;
+    await this.d.runtime.resize(rec.Id, height, width);
+  }
+
+  async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const rec = this.store.get(id);
+    if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    return topOf(await this.d.runtime.ps(rec.Id), psArgs);
+  }
+
+  async *stats(id: string, opts: { stream: boolean; oneShot: boolean; signal: AbortSignal }): AsyncIterable<JsonObject> {
+    const rec = this.store.get(id);
+    let prev: JsonObject | undefined;
+    for (;;) {
+      const cur = this.store.tryGet(rec.Id);
+      const running = cur?.State.Running === true && !cur.State.Restarting;
+      const raw = running ? await this.d.runtime.stats(rec.Id).catch(() => undefined) : undefined;
+      const pids = running ? await this.d.runtime.ps(rec.Id).catch(() => []) : [];
+      const s = statsJson(rec, raw, prev, pids.length);
+      yield s;
+      if (!opts.stream || opts.signal.aborted || !running) return;
+      prev = s;
+      await sleep(1000);
+      if (opts.signal.aborted) return;
+    }
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    const rec = this.store.get(id);
+    const old = rec.Name;
+    const next = this.store.reserveName(rec.Id, name);
+    if (next === old) return;
+    rec.Name = next;
+    this.store.releaseName(old);
+    await this.store.save(rec);
+    this.event(rec, 'rename', { oldName: old });
+  }
+
+  async update(id: string, body: Resources & { RestartPolicy?: RestartPolicy }): Promise<{ Warnings: string[] }> {
+    const rec = this.store.get(id);
+    const { RestartPolicy: rp, ...res } = body;
+    if (rp && rec.HostConfig.AutoRemove && rp.Name && rp.Name !== 'no') throw new TdockError('invalid-argument', 'Restart policy cannot be updated because AutoRemove is enabled for the container');
+    Object.assign(rec.HostConfig, res, rp ? { RestartPolicy: rp } : {});
+    if (rec.State.Running) {
+      const r: Record<string, unknown> = {};
+      if (res.Memory !== undefined) r.memory = { limit: res.Memory, ...(res.MemorySwap !== undefined ? { swap: res.MemorySwap } : {}) };
+      if (res.PidsLimit !== undefined) r.pids = { limit: res.PidsLimit };
+      if (res.CpuQuota !== undefined || res.CpuShares !== undefined || res.NanoCpus !== undefined) {
+        r.cpu = { ...(res.CpuShares ? { shares: res.CpuShares } : {}), ...(res.NanoCpus ? { quota: Math.round(res.NanoCpus / 1e4), period: 100000 } : res.CpuQuota !== undefined ? { quota: res.CpuQuota, period: res.CpuPeriod || 100000 } : {}) };
+      }
+      if (Object.keys(r).length) await this.d.runtime.update(rec.Id, r as never);
+    }
+    await this.store.save(rec);
+    this.event(rec, 'update');
+    return { Warnings: [] };
+  }
+
+  async changes(): Promise<Array<{ Path: string; Kind: number }>> {
+    throw notImplemented('docker diff is not implemented yet');
+  }
+
+  async export(id: string, signal: AbortSignal): Promise<Readable> {
+    const rec = this.store.get(id);
+    this.event(rec, 'export');
+    return Readable.from(this.d.images.export(rec.Rootfs, sysMountOps(), signal));
+  }
+
+  async statPath(): Promise<never> {
+    throw notImplemented('docker cp is not implemented yet');
+  }
+
+  async getArchive(): Promise<never> {
+    throw notImplemented('docker cp is not implemented yet');
+  }
+
+  async putArchive(): Promise<void> {
+    throw notImplemented('docker cp is not implemented yet');
+  }
+
+  async commit(): Promise<{ Id: string }> {
+    throw notImplemented('docker commit is not implemented yet');
+  }
+
+  async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {
+    const until = filters.get('until')?.[0];
+    const untilMs = until ? (/^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : Date.parse(until)) : undefined;
+    const deleted: string[] = [];
+    for (const r of this.store.all()) {
+      if (r.State.Running || r.State.Paused || r.State.Restarting) continue;
+      if (!matchKVList(filters, 'label', r.Config.Labels ?? {})) continue;
+      if (untilMs !== undefined && Date.parse(r.Created) >= untilMs) continue;
+      await this.remove(r.Id, { force: false, volumes: false, link: false });
+      deleted.push(r.Id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+  }
+
+  /** IDs of containers mounting a volume (blocks its removal). */
+  volumeUsers(name: string): string[] {
+    return this.store.all().filter((r) => r.Mounts.some((m) => m.Type === 'volume' && m.Name === name)).map((r) => r.Id);
+  }
+
+  /** The container using an image (for `rmi`). */
+  imageUser(imageId: string): { containerId: string; running: boolean } | undefined {
+    const all = this.store.all().filter((r) => r.Image === imageId);
+    const hit = all.find((r) => r.State.Running) ?? all[0];
+    return hit ? { containerId: hit.Id, running: hit.State.Running } : undefined;
+  }
+
+  /** Counts for `/info`. */
+  counts(): { total: number; running: number; paused: number; stopped: number } {
+    const all = this.store.all();
+    const paused = all.filter((r) => r.State.Paused).length;
+    const running = all.filter((r) => r.State.Running && !r.State.Paused).length;
+    return { total: all.length, running, paused, stopped: all.length - running - paused };
+  }
+}
+
+/** go-units RAMInBytes for `max-size` (`10m`, `1g`, bytes). */
+function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(v.trim());
+  if (!m) return 0;
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.round(Number(m[1]) * mult);
+}
