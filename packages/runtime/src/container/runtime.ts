@@ -26,6 +26,12 @@ export { socketName } from './util.js';
 /** The shim's compiled entry. */
 export const SHIM_MAIN = fileURLToPath(new URL('../shim/main.js', import.meta.url));
 
+/**
+ * Node options for the long-lived shims: no optimizing compiler and a small young generation. Measured
+ * here: idle PSS 12.8 MB and Private_Dirty 9.4 MB per shim, against 18 MB and 14 MB without them.
+ */
+export const SHIM_NODE_ARGS: readonly string[] = ['--lite-mode', '--max-semi-space-size=1'];
+
 /** Roots and tools of a Runtime; all injected (DESIGN §10.4). */
 export interface RuntimeOptions {
   /** One directory per container (runc's --root). */
@@ -34,6 +40,8 @@ export interface RuntimeOptions {
   socketDir: string;
   /** The node binary that runs shims (default: this process's). */
   nodePath?: string;
+  /** Node options for shims (default {@link SHIM_NODE_ARGS}). */
+  shimNodeArgs?: string[];
   /**
    * cgroups: the cgroupfs root (e.g. /sys/fs/cgroup) and the parent for containers without
    * `linux.cgroupsPath` (e.g. `tdock`). Absent: containers get no cgroup of their own.
@@ -283,7 +291,7 @@ export class Runtime {
 
   private spawnShim(dir: string | undefined): ShimProcess {
     const shimLog = dir === undefined ? 'ignore' : fs.openSync(path.join(dir, STATE_FILES.shimLog), 'a', 0o600);
-    const child = spawn(this.opts.nodePath ?? process.execPath, [SHIM_MAIN, dir ?? '--pool'], {
+    const child = spawn(this.opts.nodePath ?? process.execPath, [...(this.opts.shimNodeArgs ?? SHIM_NODE_ARGS), SHIM_MAIN, dir ?? '--pool'], {
       detached: true,
       stdio: ['ignore', 'ignore', shimLog, 'pipe'],
       env: {},
