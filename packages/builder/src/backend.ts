@@ -4,7 +4,7 @@
  * cache. A root filesystem is named by its chain of layers ({@link RootfsChain}); the backend materialises it (an
  * overlay of those layers) as it sees fit.
  */
-import type { ImageConfig } from '@tdock/core';
+import type { History, ImageConfig } from '@tdock/core';
 import type { CacheKeyParts } from './cache-key.js';
 import type { StepFile } from './dispatch.js';
 import type { SourceContent } from './instructions.js';
@@ -133,6 +133,11 @@ export interface BuildBackend {
   hashSources(req: SourceHashRequest): Promise<SourceHash>;
   cacheLookup(key: string): Promise<CachedStep | undefined>;
   cacheStore(key: string, step: CachedStep): Promise<void>;
+  /**
+   * Optional, for `--cache-from`: a step found in another image whose layers start with `layers` and whose history
+   * continues `history` with `createdBy` (the legacy builder's probe). Asked only after `cacheLookup` missed.
+   */
+  cacheFromLookup?(req: { layers: RootfsChain; history: readonly History[]; createdBy: string; signal: AbortSignal }): Promise<CachedStep | undefined>;
   /** Optional: parts of cached keys with this parent, to explain a miss. */
   cacheSiblings?(parentKey: string): Promise<CacheKeyParts[]>;
 }

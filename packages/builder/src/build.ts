@@ -249,7 +249,13 @@ class StageWalk {
     }
     const key = stepCacheKey(hash, this.key, plan, this.state.config, label(inst), extra);
     let cached: CachedStep | undefined;
-    if (!opts.noCache) cached = await backend.cacheLookup(key.key);
+    if (!opts.noCache) {
+      cached = await backend.cacheLookup(key.key);
+      if (!cached && backend.cacheFromLookup) {
+        cached = await backend.cacheFromLookup({ layers: [...this.layers], history: [...this.history], createdBy: recorded, signal });
+        if (cached) await backend.cacheStore(key.key, { ...cached, parts: key.parts });
+      }
+    }
     let layer: LayerRef | undefined;
     if (cached) {
       emit({ type: 'cache-hit', stage: this.index, key: key.key });

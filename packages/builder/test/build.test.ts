@@ -213,3 +213,24 @@ describe('builder/build: opt-in BuildKit platform args', () => {
     assert.deepEqual(platformArgs('linux/arm/v7', 'linux/arm/v7').TARGETVARIANT, 'v7');
   });
 });
+
+describe('builder/build: --cache-from', () => {
+  it('reuses steps an image recorded with the same history and layers', async () => {
+    const b = backend();
+    const df = 'FROM alpine:3.19\nRUN echo one\nRUN echo two\n';
+    const first = await runBuild({ dockerfile: df, backend: b, now: FIXED });
+    const fresh = backend();
+    fresh.cacheFromLookup = async (req) => {
+      const hist = first.config.history ?? [];
+      const i = req.history.length;
+      if (hist[i]?.created_by !== req.createdBy) return undefined;
+      if (!req.history.every((h, j) => h.created_by === hist[j].created_by)) return undefined;
+      const nonEmpty = hist.slice(0, i).filter((h) => !h.empty_layer).length;
+      return { layer: hist[i].empty_layer ? undefined : { diffId: first.config.rootfs.diff_ids[nonEmpty] }, createdBy: req.createdBy, parts: {} as never };
+    };
+    const second = await runBuild({ dockerfile: df, backend: fresh, now: FIXED });
+    assert.equal(fresh.runs.length, 0);
+    assert.deepEqual(second.config.rootfs, first.config.rootfs);
+    assert.equal(fresh.cache.size, 2);
+  });
+});

@@ -15,6 +15,8 @@ export class FakeBackend implements BuildBackend {
   /** Content digests of context paths (what the context hasher would compute). */
   readonly context = new Map<string, string>();
   exitCodes = new Map<string, number>();
+  /** Set by tests to emulate --cache-from. */
+  cacheFromLookup?: BuildBackend['cacheFromLookup'];
   /** Called at the start of each runStep (tests use it to hold steps). */
   onRun?: (req: RunStepRequest) => Promise<void>;
 
