@@ -92,7 +92,7 @@ function isIdPrefix(name: string, id: string): boolean {
 export async function pruneImages(store: ImageStore, filters: ImageFilters = new Map()): Promise<{ ImagesDeleted: DeleteRecord[]; SpaceReclaimed: number }> {
   const danglingOnly = !['false', '0'].includes(filters.get('dangling')?.[0] ?? 'true');
   const f = new Map<string, readonly string[]>();
-  for (const [k, v] of filters) if (k === 'until' || k === 'label') f.set(k, v);
+  for (const [k, v] of filters) if (k === 'until' || k === 'label' || k === 'label!') f.set(k, v);
   if (danglingOnly) f.set('dangling', ['true']);
   const candidates = await listImages(store, { filters: f });
   const before = await snapshotBytes(store);

@@ -118,7 +118,7 @@ function matchesLabels(want: readonly string[], labels: Record<string, string>):
 export async function listImages(store: ImageStore, opts: { filters?: ImageFilters; containers?: (id: string) => number } = {}): Promise<ImageSummary[]> {
   const f = opts.filters ?? new Map<string, string[]>();
   for (const key of f.keys()) {
-    if (!['dangling', 'reference', 'label', 'before', 'since', 'until'].includes(key)) throw invalidArgument(`invalid filter '${key}'`);
+    if (!['dangling', 'reference', 'label', 'label!', 'before', 'since', 'until'].includes(key)) throw invalidArgument(`invalid filter '${key}'`);
   }
   const created = async (nameOrId: string): Promise<number> => createdSeconds(await store.config(store.resolve(nameOrId).id));
   const before = f.get('before')?.[0];
@@ -140,6 +140,8 @@ export async function listImages(store: ImageStore, opts: { filters?: ImageFilte
     if (refs && !matchesReference(refs, tags, digests)) continue;
     const wantLabels = f.get('label');
     if (wantLabels && !matchesLabels(wantLabels, labels)) continue;
+    const notLabels = f.get('label!');
+    if (notLabels && notLabels.some((l) => matchesLabels([l], labels))) continue;
     if (beforeT !== undefined && !(t < beforeT)) continue;
     if (sinceT !== undefined && !(t > sinceT)) continue;
     if (untilT !== undefined && !(t < untilT)) continue;

@@ -34,3 +34,5 @@ export { importRootfs, exportRootfs } from './import-export.js';
 export type { ImportOptions } from './import-export.js';
 export { commitImage } from './commit.js';
 export type { CommitOptions } from './commit.js';
+export { createImageService, pullReference } from './image-service.js';
+export type { ImageServiceDeps, RegistryLease } from './image-service.js';

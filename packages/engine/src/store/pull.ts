@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Image, Layer } from '@tdock/core';
@@ -79,6 +80,7 @@ export async function pullImage(image: Image, stores: PullStores, opts: PullOpti
     ...image.layers.map((l) => l.digest), image.manifestDigest, image.manifest.config.digest, ...(image.index ? [image.index.digest] : []),
   ]);
   const ctl = new AbortController();
+  setMaxListeners(0, ctl.signal); // one listener per layer download: images may have 100+ layers
   const onAbort = (): void => ctl.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   let downloaded = 0;
