@@ -93,7 +93,12 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   const df = parseDockerfileStages(opts.dockerfile);
   const graph = buildStageGraph(df, { target: opts.target, buildArgs: opts.buildArgs, automaticArgs: opts.automaticArgs });
   const run = new BuildRun(df, graph, opts);
-  const results = await run.all();
+  let results: Map<number, StageResult>;
+  try {
+    results = await run.all();
+  } finally {
+    run.dispose();
+  }
   const warnings = [...df.warnings];
   const unused = run.meta.unusedWarning();
   if (unused) warnings.push(unused);
@@ -122,9 +127,16 @@ class BuildRun {
     this.now = opts.now ?? (() => new Date());
     this.signal = this.controller.signal;
     if (opts.signal?.aborted) this.controller.abort(opts.signal.reason);
-    opts.signal?.addEventListener('abort', () => this.controller.abort(opts.signal?.reason), { once: true });
+    opts.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.total = graph.needed.reduce((n, i) => n + 1 + df.stages[i].instructions.length, 0) + df.metaArgs.length +
       Object.keys(opts.labels ?? {}).length;
+  }
+
+  private readonly onAbort = (): void => this.controller.abort(this.opts.signal?.reason);
+
+  /** Detaches from the caller's signal. */
+  dispose(): void {
+    this.opts.signal?.removeEventListener('abort', this.onAbort);
   }
 
   async all(): Promise<Map<number, StageResult>> {

@@ -176,6 +176,19 @@ describe('builder/build: orchestrating a multi-stage build', () => {
     assert.equal(b.runs.length, 0);
   });
 
+  it('passes a caller abort during a RUN to the running step', async () => {
+    const b = backend();
+    const ac = new AbortController();
+    let seen = false;
+    b.onRun = async (req) => {
+      ac.abort(new Error('client disconnected'));
+      seen = req.signal.aborted;
+    };
+    await assert.rejects(runBuild({ dockerfile: 'FROM alpine:3.19\nRUN a\nRUN b\n', backend: b, signal: ac.signal }), /client disconnected/);
+    assert.equal(seen, true);
+    assert.equal(b.runs.length, 1);
+  });
+
   it('cancels concurrent stages when one fails and waits for them', async () => {
     const b = backend();
     b.exitCodes.set('/bin/sh -c exit 1', 1);
