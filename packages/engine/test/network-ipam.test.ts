@@ -151,6 +151,38 @@ describe('network: IPAM and the network store', () => {
     assert.deepEqual(m.containerNetworks(cid('b')), {});
   });
 
+  it('attach plans the veth, in-namespace config, rate and rules; rename follows; detach undoes (fake runner)', async () => {
+    const runner = fakeRunner();
+    const m = make({ runner, ipForward: false });
+    await m.restore();
+    await m.create({ Name: 'app', IPAM: { Config: [{ Subnet: '10.96.0.0/24' }] } });
+    await m.connectAtCreate(ctrs[0]!, 'app', { app: { MacAddress: '02:AA:BB:CC:DD:EE', Aliases: ['w'] } });
+    const s = await m.attach(cid('a'), 4242, { networkRate: '10mbit', ports: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+    const app = (s.Networks as Record<string, Record<string, unknown>>).app;
+    assert.equal(app?.IPAddress, '10.96.0.2');
+    assert.equal(app?.Gateway, '10.96.0.1');
+    assert.equal(app?.MacAddress, '02:aa:bb:cc:dd:ee');
+    assert.equal(app?.IPPrefixLen, 24);
+    assert.equal(s.IPAddress, '', 'top-level fields belong to the default bridge');
+    assert.equal(s.SandboxKey, '/proc/4242/ns/net');
+    const calls = runner.calls.join('\n');
+    assert.match(calls, new RegExp(`ip -batch -`));
+    assert.match(calls, /nsenter --net=\/proc\/4242\/ns\/net ip -batch -/);
+    assert.match(calls, /tc qdisc replace dev \S+ root tbf rate 10000000bit/);
+    assert.match(calls, /mirred egress redirect dev/);
+    const inspect = await m.inspect('app', { verbose: false });
+    assert.deepEqual(Object.values(inspect.Containers as Record<string, unknown>), [{ Name: 'web', EndpointID: app?.EndpointID, MacAddress: '02:aa:bb:cc:dd:ee', IPv4Address: '10.96.0.2/24', IPv6Address: '' }]);
+    await m.rename(cid('a'), '/web2');
+    assert.deepEqual(m.containerNetworks(cid('a')).app?.DNSNames, ['web2', 'w', cid('a').slice(0, 12)]);
+    assert.deepEqual(m.lookupOn(m.find('app').Id)('web2'), ['10.96.0.2']);
+    assert.equal(m.lookupOn(m.find('app').Id)('web'), undefined);
+    await m.detach(cid('a'));
+    assert.equal(m.containerNetworks(cid('a')).app?.IPAddress, '');
+    assert.deepEqual((await m.inspect('app', { verbose: false })).Containers, {});
+    assert.deepEqual(m.settings(cid('a')).Ports, {});
+    await assert.rejects(m.inspect('app', { verbose: false, scope: 'swarm' }), kind('not-found'));
+  });
+
   it('hands out every address once, static ones too, also after a restart', async () => {
     const m = make();
     await m.restore();

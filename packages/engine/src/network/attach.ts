@@ -38,7 +38,7 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
         await m.plumbing.ensureNetwork(n, m.lookupOn(n.Id));
         const a = allocateAddress(n, containerId, e.staticIp);
         e.ipv4 = a.ip;
-        e.mac = macFromIp(mustIp(a.ip));
+        e.mac = e.userMac ?? macFromIp(mustIp(a.ip));
         n.lastIp = a.ip;
         const withRoute = !n.Internal && !routed;
         await m.plumbing.plug(n, e, pid, `eth${index++}`, withRoute);
@@ -47,6 +47,7 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
       }
       e.attached = true;
     }
+    if (!all.length) await m.plumbing.links.loopbackUp(pid); // no endpoint recorded: at least a working lo
     const first = all.find(({ n, e }) => n.Driver === 'bridge' && e.attached);
     if (first && opts.ports && !opts.only) {
       const taken = new Set(m.store.all().flatMap((n) => Object.values(n.endpoints)).flatMap((e) => (e.ports ?? []).map((p) => `${p.proto}/${p.hostPort}`)));

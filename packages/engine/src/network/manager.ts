@@ -134,7 +134,8 @@ export class NetworkManager implements NetworkService {
     return this.store.all().filter((n) => networkMatches(n, filters)).sort((a, b) => a.Created.localeCompare(b.Created)).map(networkView);
   }
 
-  async inspect(id: string, _opts: { verbose: boolean; scope?: string }): Promise<JsonObject> {
+  async inspect(id: string, opts: { verbose: boolean; scope?: string }): Promise<JsonObject> {
+    if (opts.scope && opts.scope !== 'local') throw notFound(`network ${id} not found`);
     return networkView(this.find(id));
   }
 
@@ -257,6 +258,7 @@ export class NetworkManager implements NetworkService {
       containerId: c.id, containerName: c.name.replace(/^\//, ''), endpointId: newId(), seq: this.seq++,
       aliases: n.builtin ? [] : aliases, links: [...(s?.Links ?? [])],
       ...(staticIp ? { staticIp } : {}), ...(service && !n.builtin ? { dnsNames: [service] } : {}),
+      ...(typeof s?.MacAddress === 'string' && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(s.MacAddress) ? { userMac: s.MacAddress.toLowerCase() } : {}),
     };
     await this.store.save(n);
   }
@@ -310,6 +312,16 @@ export class NetworkManager implements NetworkService {
   /** Removes the container's host veths, rules and addresses (at stop, or when its start failed). */
   detach(containerId: string): Promise<void> {
     return this.serial(() => detachContainer(this, containerId));
+  }
+
+  /** Follows a container rename (its DNS name and the endpoint names network inspect shows). */
+  rename(containerId: string, name: string): Promise<void> {
+    return this.serial(async () => {
+      for (const { n, e } of this.endpointsOf(containerId)) {
+        e.containerName = name.replace(/^\//, '');
+        await this.store.save(n);
+      }
+    });
   }
 
   /** Detaches and forgets every endpoint of a removed container. */

@@ -35,6 +35,8 @@ export interface EndpointRecord {
   /** Set while attached (between attach and detach). */
   ipv4?: string;
   mac?: string;
+  /** A MAC asked for with `--mac-address` (EndpointSettings.MacAddress), used instead of Docker's derived one. */
+  userMac?: string;
   /** Host-side interface names while attached. */
   hostVeth?: string;
   ifb?: string;
