@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import type { Image, ImageConfig, Layer, OpenOptions, Reference } from '@tdock/core';
-import { notFound, parseNormalizedNamed, parseReference, referenceString, tagNameOnly } from '@tdock/core';
+import { notFound, parseDockerRef, parseReference, referenceString } from '@tdock/core';
 import { ContentStore } from './content-store.js';
 import { chainIds, isDigest } from './digest.js';
 import type { FsOps, MountOps } from './fs-ops.js';
@@ -143,7 +143,7 @@ export class ImageStore {
     if (isDigest(nameOrId)) return m.image(nameOrId);
     if (/^[a-f0-9]{64}$/.test(nameOrId)) return m.image(`sha256:${nameOrId}`);
     try {
-      const ref = referenceString(tagNameOnly(parseNormalizedNamed(nameOrId)));
+      const ref = referenceString(parseDockerRef(nameOrId));
       const id = m.resolve(ref);
       if (id) return m.image(id);
     } catch {
