@@ -1,6 +1,6 @@
 // Containers on the real kernel with the kit's busybox rootfs, probed from inside.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -374,6 +374,14 @@ describe('container', function () {
     }
     for (let i = 0; i < 100 && pooled().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(pooled(), []);
+  });
+
+  it('creates from the pool in a process with nothing else keeping its event loop alive', () => {
+    const id = `t${process.pid}-poolproc`;
+    const caller = fileURLToPath(new URL('./support/pool-caller.js', import.meta.url));
+    const r = spawnSync(process.execPath, [caller, env.stateRoot, env.socketDir, id, JSON.stringify(env.overlay(id)), env.root], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'exit 6\n');
   });
 
   it('survives kill -9 of its caller; a new caller reconnects, reads the log and gets the exit code', async () => {

@@ -104,7 +104,7 @@ export interface ContainerRecord {
 /** A shim process and its control pipe (fd 3). */
 interface ShimProcess {
   child: ChildProcess;
-  control: Readable & Writable & { unref(): void };
+  control: Readable & Writable & { unref(): void; ref(): void };
   reader: JsonLineReader<Record<string, unknown>>;
 }
 
@@ -252,8 +252,10 @@ export class Runtime {
     const pooled = !cfg.terminal && cfg.pidNamespace === 'new' ? this.pool.shift() : undefined;
     const shim = pooled ?? this.spawnShim(dir);
     if (pooled) {
+      // Pooled shims are unref'd while idle; hold the event loop while this create waits on one.
+      pooled.control.ref();
+      pooled.child.ref();
       writeJsonLine(pooled.control, { stateDir: dir });
-      this.refillPool();
     }
     const { child, control, reader } = shim;
     if (child.pid === undefined) throw new TdockError('internal', 'the shim did not start');
@@ -286,6 +288,8 @@ export class Runtime {
     } finally {
       control.destroy();
       child.unref();
+      // Refill after the handshake, so the next pair's start-up does not compete with this create.
+      if (pooled) this.refillPool();
     }
   }
 
@@ -298,7 +302,7 @@ export class Runtime {
       cwd: '/',
     });
     if (typeof shimLog === 'number') fs.closeSync(shimLog);
-    const control = child.stdio[3] as (Readable & Writable & { unref(): void }) | null;
+    const control = child.stdio[3] as (Readable & Writable & { unref(): void; ref(): void }) | null;
     if (!control) throw new TdockError('internal', 'the shim did not start');
     return { child, control, reader: new JsonLineReader<Record<string, unknown>>(control) };
   }
