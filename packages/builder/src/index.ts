@@ -14,3 +14,4 @@ export * from './backend.js';
 export * from './build.js';
 export * from './copy-sources.js';
 export * from './legacy-hash.js';
+export * from './chown.js';
