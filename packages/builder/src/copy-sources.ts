@@ -157,3 +157,21 @@ export function goPathMatch(pattern: string, name: string): boolean {
   }
   return n.length === 0;
 }
+
+/** The legacy check after wildcards are expanded: several sources need a directory destination ending in `/`. */
+export function checkCopyDestination(cmdName: 'COPY' | 'ADD', sourceCount: number, dest: string): void {
+  if (sourceCount > 1 && !dest.endsWith('/')) {
+    throw invalidArgument(`When using ${cmdName} with more than one source file, the destination must be a directory and end with a /`);
+  }
+}
+
+/**
+ * Where one source lands (moby performCopyForInfo): a directory's contents are copied into `dest`; a file goes to
+ * `dest/<basename>` when `dest` ends in `/` or is an existing directory, else to `dest` itself.
+ */
+export function copyTarget(dest: string, source: { path: string; isDir: boolean }, destIsExistingDir: boolean): { contentsOf: boolean; target: string } {
+  const cleaned = posix.normalize(dest).replace(/(.)\/$/, '$1');
+  if (source.isDir) return { contentsOf: true, target: cleaned };
+  if (dest.endsWith('/') || destIsExistingDir) return { contentsOf: false, target: posix.join(cleaned, posix.basename(source.path)) };
+  return { contentsOf: false, target: cleaned };
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { containsWildcards, goPathMatch, normalizeCopySource } from '../src/index.js';
+import { checkCopyDestination, containsWildcards, copyTarget, goPathMatch, normalizeCopySource } from '../src/index.js';
 
 // Go's path/filepath match_test.go table.
 const MATCH: Array<[string, string, boolean | 'bad']> = [
@@ -27,5 +27,20 @@ describe('builder/copy-sources: Go filepath.Match', () => {
   it('detects wildcards and cleans sources', () => {
     assert.deepEqual(['*.go', 'a?c', 'x[ab]', 'a\\*b', 'plain/dir'].map(containsWildcards), [true, true, true, false, false]);
     assert.deepEqual(['/app/', './src/../lib', '../../etc/passwd', '.', ''].map(normalizeCopySource), ['app', 'lib', 'etc/passwd', '.', '.']);
+  });
+});
+
+describe('builder/copy-sources: docker directory rules', () => {
+  it('requires a directory destination for several sources', () => {
+    assert.throws(() => checkCopyDestination('COPY', 2, '/app'), /When using COPY with more than one source file, the destination must be a directory and end with a \//);
+    assert.doesNotThrow(() => checkCopyDestination('ADD', 2, '/app/'));
+    assert.doesNotThrow(() => checkCopyDestination('COPY', 1, '/app'));
+  });
+  it('copies directory contents, and files into or onto the destination', () => {
+    assert.deepEqual(copyTarget('/app/', { path: 'src', isDir: true }, false), { contentsOf: true, target: '/app' });
+    assert.deepEqual(copyTarget('/app/', { path: 'src/main.go', isDir: false }, false), { contentsOf: false, target: '/app/main.go' });
+    assert.deepEqual(copyTarget('/app', { path: 'main.go', isDir: false }, true), { contentsOf: false, target: '/app/main.go' });
+    assert.deepEqual(copyTarget('/app', { path: 'main.go', isDir: false }, false), { contentsOf: false, target: '/app' });
+    assert.deepEqual(copyTarget('/', { path: 'a', isDir: false }, true), { contentsOf: false, target: '/a' });
   });
 });
