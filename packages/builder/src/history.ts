@@ -4,7 +4,7 @@
  * COPY/ADD, `/bin/sh -c #(nop) WORKDIR /app`, and `|1 A=b /bin/sh -c echo hi` for RUN with build args.
  */
 import { formatGoDuration } from '@tdock/core';
-import type { HealthConfig } from './instructions.js';
+import type { HealthcheckSpec } from './instructions.js';
 
 /** The shell when no SHELL instruction set one (Linux). */
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
@@ -40,7 +40,7 @@ export function runSaveCmd(cmd: readonly string[], buildArgEnv: readonly string[
 }
 
 /** Go's `%+v` of a health config pointer, as the HEALTHCHECK comment prints it. */
-export function healthcheckComment(h: HealthConfig): string {
+export function healthcheckComment(h: HealthcheckSpec): string {
   return `HEALTHCHECK &{Test:[${h.test.join(' ')}] Interval:${formatGoDuration(h.interval)} Timeout:${formatGoDuration(h.timeout)} ` +
     `StartPeriod:${formatGoDuration(h.startPeriod)} StartInterval:${formatGoDuration(h.startInterval)} Retries:${h.retries}}`;
 }

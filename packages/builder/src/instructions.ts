@@ -25,7 +25,7 @@ export interface InlineFile { name: string; data: string; chomp: boolean }
 export interface SourceContent { path: string; data: string; expand: boolean }
 export interface SourcesAndDest { dest: string; sourcePaths: string[]; sourceContents: SourceContent[] }
 /** Health check as in the image config (durations in nanoseconds). */
-export interface HealthConfig {
+export interface HealthcheckSpec {
   test: string[];
   interval: number;
   timeout: number;
@@ -52,7 +52,7 @@ export type Instruction =
   | (Base & CommandLine & { kind: 'run'; mountSpecs: string[]; network: 'default' | 'none' | 'host'; security: string; flagsUsed: string[] })
   | (Base & CommandLine & { kind: 'cmd' })
   | (Base & CommandLine & { kind: 'entrypoint' })
-  | (Base & { kind: 'healthcheck'; health: HealthConfig })
+  | (Base & { kind: 'healthcheck'; health: HealthcheckSpec })
   | (Base & { kind: 'expose'; ports: string[] })
   | (Base & { kind: 'user'; user: string })
   | (Base & { kind: 'volume'; volumes: string[] })
@@ -140,11 +140,11 @@ function interval(flags: BFlags, name: string): number {
   return d;
 }
 
-function parseHealthcheck(args: string[], node: AstNode, flags: BFlags): HealthConfig {
+function parseHealthcheck(args: string[], node: AstNode, flags: BFlags): HealthcheckSpec {
   if (args.length === 0) throw new Error('HEALTHCHECK requires at least one argument');
   let typ = args[0].toUpperCase();
   const rest = args.slice(1);
-  const h: HealthConfig = { test: [], interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0 };
+  const h: HealthcheckSpec = { test: [], interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0 };
   if (typ === 'NONE') {
     if (rest.length !== 0) throw new Error('HEALTHCHECK NONE takes no arguments');
     h.test = [typ];
