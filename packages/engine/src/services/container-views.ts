@@ -56,7 +56,7 @@ export function inspectView(r: ContainerRecord): JsonObject {
     Pid: s.Pid, ExitCode: s.ExitCode, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
     ...(s.Health ? { Health: s.Health as unknown as Json } : {}),
   };
-  const hc = { ...r.HostConfig, NetworkMode: r.HostConfig.NetworkMode || 'bridge' } as unknown as JsonObject;
+  const hc = { ...r.HostConfig, NetworkMode: networkMode(r) } as unknown as JsonObject;
   return {
     Id: r.Id, Created: r.Created, Path: r.Path, Args: r.Args, State: state, Image: r.Image,
     ResolvConfPath: r.ResolvConfPath, HostnamePath: r.HostnamePath, HostsPath: r.HostsPath, LogPath: r.LogPath,

@@ -14,14 +14,14 @@ import { ImageStore } from '../store/image-store.js';
 import { sysFsOps } from '../store/sys-ops.js';
 import { Containers } from './containers.js';
 import { Execs } from './exec.js';
-import { Images } from './images.js';
+import { imageService } from './images.js';
 import { PredefinedNetworks } from './networks.js';
 import { ContainerStore } from './records.js';
 import { LocalVolumes } from './volumes.js';
 
 export { Containers } from './containers.js';
 export { Execs } from './exec.js';
-export { Images } from './images.js';
+export { imageService, credentialsOf } from './images.js';
 export { LocalVolumes } from './volumes.js';
 export { ContainerStore } from './records.js';
 export type { ContainerRecord, ContainerState, MountPoint } from './records.js';
@@ -122,7 +122,7 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
   };
   return {
     system, containers: ctr, exec, events, volumes,
-    images: new Images({ store: images, publish, ...(opts.registry ? { registry: opts.registry } : {}) }),
+    images: imageService({ store: images, publish, containerCount: (imageId) => store.all().filter((r) => r.Image === imageId).length, ...(opts.registry ? { registry: opts.registry } : {}) }),
     networks: new PredefinedNetworks(store, id),
     async close(): Promise<void> {
       ctr.close();
