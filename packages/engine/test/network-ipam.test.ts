@@ -183,6 +183,25 @@ describe('network: IPAM and the network store', () => {
     await assert.rejects(m.inspect('app', { verbose: false, scope: 'swarm' }), kind('not-found'));
   });
 
+  it('DNS: a container also resolves names on its other user networks, others only this one', async () => {
+    const m = make();
+    await m.restore();
+    await m.create({ Name: 'n1', IPAM: { Config: [{ Subnet: '10.91.0.0/24' }] } });
+    await m.create({ Name: 'n2', IPAM: { Config: [{ Subnet: '10.92.0.0/24' }] } });
+    const ep = (id: string, name: string, ip: string, seq: number): Record<string, unknown> => ({ containerId: id, containerName: name, endpointId: 'e', seq, aliases: [], links: [], ipv4: ip, attached: true });
+    const n1 = m.find('n1');
+    const n2 = m.find('n2');
+    n1.endpoints.x = ep('x', 'xx', '10.91.0.2', 1) as never;
+    n2.endpoints.x = ep('x', 'xx', '10.92.0.2', 2) as never;
+    n2.endpoints.y = ep('y', 'yy', '10.92.0.3', 3) as never;
+    const on1 = m.lookupOn(n1.Id);
+    assert.deepEqual(on1('yy', '10.91.0.2'), ['10.92.0.3']);
+    assert.deepEqual(on1('xx', '10.91.0.2'), ['10.91.0.2', '10.92.0.2']);
+    assert.equal(on1('yy', '10.91.0.99'), undefined);
+    assert.equal(on1('yy'), undefined);
+    assert.deepEqual(on1('xx'), ['10.91.0.2']);
+  });
+
   it('hands out every address once, static ones too, also after a restart', async () => {
     const m = make();
     await m.restore();

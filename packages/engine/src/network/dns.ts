@@ -4,8 +4,11 @@
 // the host's resolvers when forwarding is on (production), else answered NXDOMAIN (tests).
 import { createSocket, type Socket } from 'node:dgram';
 
-/** Answers a name on one network: addresses, or undefined when the name is not a container there. */
-export type NameLookup = (name: string) => string[] | undefined;
+/**
+ * Answers a name asked by `source` (the querying container's address): addresses, or undefined when
+ * the name is not a container on a network the asker shares.
+ */
+export type NameLookup = (name: string, source?: string) => string[] | undefined;
 
 const TYPE_A = 1;
 const CLASS_IN = 1;
@@ -75,7 +78,7 @@ export class EmbeddedDns {
       const reply = (b: Buffer): void => sock.send(b, rinfo.port, rinfo.address);
       const q = readQuestion(msg);
       if (!q || (msg[2]! & 0x80) !== 0) return;
-      const ips = q.cls === CLASS_IN ? o.lookup(q.name.toLowerCase().replace(/\.$/, '')) : undefined;
+      const ips = q.cls === CLASS_IN ? o.lookup(q.name.toLowerCase().replace(/\.$/, ''), rinfo.address) : undefined;
       if (ips) reply(buildAnswer(msg, q, 0, q.type === TYPE_A ? ips : []));
       else if (o.upstream.length) void forward(msg, o.upstream).then((r) => reply(r ?? buildAnswer(msg, q, 2, [])));
       else reply(buildAnswer(msg, q, 3, []));

@@ -123,7 +123,7 @@ export class NetworkManager implements NetworkService {
   }
 
   private lookup(id: string): ReturnType<typeof lookupFor> {
-    return lookupFor(() => this.store.get(id));
+    return lookupFor(id, () => this.store.all());
   }
 
   find(ref: string): NetworkRecord {

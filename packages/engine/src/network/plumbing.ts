@@ -121,12 +121,19 @@ export class Plumbing {
   }
 }
 
-/** The name → addresses function of one network's DNS server, over the live records. */
-export function lookupFor(get: () => NetworkRecord | undefined): NameLookup {
-  return (name) => {
-    const n = get();
-    if (!n) return undefined;
-    const ips = attachedEndpoints(n).filter((e) => e.ipv4 && dnsNames(n, e).some((d) => d.toLowerCase() === name)).map((e) => e.ipv4 ?? '');
-    return ips.length ? ips : undefined;
+/**
+ * The name → addresses function of one network's DNS server, over the live records. A query from a
+ * container (found by its source address on this network) also sees the names on its other user
+ * networks, as Docker's resolver does; anyone else sees this network's names only.
+ */
+export function lookupFor(id: string, all: () => NetworkRecord[]): NameLookup {
+  return (name, source) => {
+    const nets = all();
+    const here = nets.find((n) => n.Id === id);
+    if (!here) return undefined;
+    const asker = source ? attachedEndpoints(here).find((e) => e.ipv4 === source)?.containerId : undefined;
+    const scope = asker ? nets.filter((n) => !n.builtin && n.endpoints[asker]?.attached) : [here];
+    const ips = scope.flatMap((n) => attachedEndpoints(n).filter((e) => e.ipv4 && dnsNames(n, e).some((d) => d.toLowerCase() === name)).map((e) => e.ipv4 ?? ''));
+    return ips.length ? [...new Set(ips)] : undefined;
   };
 }
