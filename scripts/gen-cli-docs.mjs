@@ -17,7 +17,7 @@ async function help(argv) {
   return text.trimEnd();
 }
 
-const GROUPS = { volume: ['create', 'ls', 'rm', 'inspect', 'prune'], network: ['create', 'ls', 'rm', 'inspect', 'connect', 'disconnect', 'prune'], system: ['df', 'prune'] };
+const GROUPS = { volume: ['create', 'ls', 'rm', 'inspect', 'prune'], network: ['create', 'ls', 'rm', 'inspect', 'connect', 'disconnect', 'prune'], system: ['df', 'prune'], compose: ['up', 'down', 'ps', 'logs', 'config', 'build', 'pull', 'push', 'exec', 'run', 'start', 'stop', 'restart', 'rm', 'kill', 'top', 'images', 'port', 'ls'] };
 
 export async function render() {
   const parts = ['# tdock CLI reference', '', 'Generated from `tdock <command> --help` by `scripts/gen-cli-docs.mjs`; do not edit by hand.', '', '```', await help(['--help']), '```', ''];

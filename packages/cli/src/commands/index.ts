@@ -51,6 +51,7 @@ export const COMMANDS: Record<string, Entry> = {
   stats: { summary: 'Display a live stream of container(s) resource usage statistics', load: async () => (await import('./system.js')).stats },
   system: { summary: 'Manage tdock (df, prune, info, events)', load: async () => (await import('./system.js')).system },
   completion: { summary: 'Print the bash or zsh completion script', load: async () => (await import('./completion.js')).run },
+  build: { summary: 'Build an image from a Dockerfile', load: async () => (await import('./build.js')).run },
   compose: { summary: 'Define and run multi-container applications', load: async () => (await import('../compose-cmd/main.js')).run },
   inspect: { summary: 'Return low-level information on Docker objects', load: async () => (await import('./inspect.js')).run },
 };
@@ -90,6 +91,8 @@ export const ALIASES: Record<string, string[]> = {
   'container update': ['update'],
   'image import': ['import'],
   'image push': ['push'],
+  'image build': ['build'],
+  'builder build': ['build'],
   'container port': ['port'],
   'system events': ['events'],
   'image rm': ['rmi'],
