@@ -1,11 +1,13 @@
 // tdock-runtime, driven as runc is: verbs, main flags, exit codes.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtures } from '@tdock/testkit';
+import * as sys from '@tdock/runtime/sys';
 import { cgroupDirs, leftovers } from './support/runtime-env.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tdock-runtime.js', import.meta.url));
@@ -50,6 +52,37 @@ describe('tdock-runtime', function () {
     assert.equal(r.out, 'out\n');
     assert.equal(r.err, 'err\n');
     assert.equal(cli('state', 'fg1').code, 1, 'deleted after run');
+  });
+
+  it('sends the pty master to --console-socket and keeps no copy', async () => {
+    const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    c.process.terminal = true;
+    c.process.args = ['sh', '-c', 'echo tty-ok; read x; echo got-$x'];
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c));
+    const sockPath = path.join(sock, 'console.sock');
+    const listener = sys.listenUnix(sockPath);
+    try {
+      const child = spawn(process.execPath, [BIN, '--root', path.join(dir, 'state'), '--socket-dir', sock, '--cgroup-parent', parent, 'create', '--console-socket', sockPath, 'tty1'], { cwd: dir, stdio: 'ignore' });
+      const exited = once(child, 'exit');
+      const { fd } = sys.acceptFd(listener);
+      assert.deepEqual(await exited, [0, null]);
+      try {
+        const shimPid = (JSON.parse(fs.readFileSync(path.join(dir, 'state', 'tty1', 'state.json'), 'utf8')) as { shimPid: number }).shimPid;
+        const links = fs.readdirSync(`/proc/${shimPid}/fd`).map((f) => fs.readlinkSync(`/proc/${shimPid}/fd/${f}`));
+        assert.ok(!links.some((l) => /ptmx/.test(l)), `the shim holds no pty master: ${links.join(' ')}`);
+        assert.equal(cli('start', 'tty1').code, 0);
+        let out = '';
+        const buf = Buffer.alloc(4096);
+        while (!out.includes('tty-ok')) out += buf.subarray(0, fs.readSync(fd, buf)).toString();
+        fs.writeSync(fd, 'yes\n');
+        while (!out.includes('got-yes')) out += buf.subarray(0, fs.readSync(fd, buf)).toString();
+      } finally {
+        fs.closeSync(fd);
+      }
+      assert.equal(cli('delete', '-f', 'tty1').code, 0);
+    } finally {
+      sys.close(listener);
+    }
   });
 
   it('create, state, start, exec, kill, delete', () => {

@@ -88,18 +88,22 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       const p = parseArgs(g.rest, CREATE);
       const id = need(p);
-      if (str(p, 'console-socket') !== undefined) throw new TdockError('not-implemented', '--console-socket is not supported yet');
+      const consoleSocket = str(p, 'console-socket');
       const bundle = path.resolve(str(p, 'bundle', '.') as string);
       const terminal = readSpecTerminal(bundle);
       const foreground = verb === 'run' && !p.flags.detach;
-      if (terminal && !foreground) throw new TdockError('invalid-argument', 'cannot allocate tty if runc will detach without setting console socket');
-      const st = await rt.create(id, { bundle, openStdin: foreground });
+      if (terminal && !foreground && consoleSocket === undefined) throw new TdockError('invalid-argument', 'cannot allocate tty if runc will detach without setting console socket');
+      if (consoleSocket !== undefined && !terminal) throw new TdockError('invalid-argument', 'cannot use console socket if runc will not detach or allocate tty');
+      const st = await rt.create(id, { bundle, openStdin: foreground && consoleSocket === undefined, ...(consoleSocket !== undefined ? { consoleSocket } : {}) });
       const pidFile = str(p, 'pid-file');
       if (pidFile) fs.writeFileSync(pidFile, String(st.pid));
       if (verb === 'create') return 0;
-      if (!foreground) {
+      if (!foreground || consoleSocket !== undefined) {
         await rt.start(id);
-        return 0;
+        if (!foreground) return 0;
+        const exit = await rt.wait(id);
+        if (!p.flags.keep) await rt.delete(id, { force: true });
+        return exit.exitCode;
       }
       const a = await rt.attach(id, { stdin: true });
       await rt.start(id).catch(() => undefined);

@@ -64,6 +64,8 @@ export interface CreateOptions {
   /** Rotate the log by size (Docker's `max-size`, `max-file`). */
   logRotation?: { maxSize?: number; maxFiles?: number };
   consoleSize?: { rows: number; cols: number };
+  /** runc's --console-socket: a unix socket that receives the pty master (SCM_RIGHTS); terminal only. */
+  consoleSocket?: string;
   /**
    * Called with the init's host pid while it waits in the handshake (DESIGN §4 step 3), inside its new
    * network namespace and before any mount: move veths in and apply the network plan here.
@@ -247,7 +249,9 @@ export class Runtime {
       terminal: spec.process?.terminal ?? false,
       ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : spec.process?.consoleSize ? { consoleSize: { rows: spec.process.consoleSize.height, cols: spec.process.consoleSize.width } } : {}),
       openStdin: opts.openStdin ?? false,
+      ...(opts.consoleSocket !== undefined ? { consoleSocket: path.resolve(opts.consoleSocket) } : {}),
     };
+    if (cfg.consoleSocket !== undefined && !cfg.terminal) throw new TdockError('invalid-argument', 'a console socket needs process.terminal');
     fs.writeFileSync(path.join(dir, STATE_FILES.shimConfig), JSON.stringify(cfg));
     const pooled = !cfg.terminal && cfg.pidNamespace === 'new' ? this.pool.shift() : undefined;
     const shim = pooled ?? this.spawnShim(dir);

@@ -15,6 +15,8 @@ export interface ShimConfig {
   pidNamespace: 'new' | 'host' | { path: string };
   terminal: boolean;
   consoleSize?: { rows: number; cols: number };
+  /** runc's --console-socket: the pty master is sent there (SCM_RIGHTS) and not kept by the shim. */
+  consoleSocket?: string;
   /** Keep a stdin pipe open for attach (`docker run -i`); otherwise stdin is /dev/null. */
   openStdin: boolean;
 }

@@ -16,9 +16,11 @@ export interface Stdio {
 }
 
 /** A pty (the slave on 0..2) or pipes (stdin a pipe only when kept open, else /dev/null). */
-export function makeStdio(terminal: boolean, openStdin: boolean, size?: { rows: number; cols: number }): Stdio {
+export function makeStdio(terminal: boolean, openStdin: boolean, size?: { rows: number; cols: number }, bareMaster = false): Stdio {
   if (terminal) {
     const pty = openPty(size);
+    // The master goes elsewhere (runc's --console-socket): the shim neither reads nor writes it.
+    if (bareMaster) return { childFds: [pty.slave, pty.slave, pty.slave], outputs: [], master: pty.master, slavePath: pty.slavePath };
     return {
       childFds: [pty.slave, pty.slave, pty.slave],
       outputs: [{ stream: new tty.ReadStream(pty.master), name: 'stdout' }],

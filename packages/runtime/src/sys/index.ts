@@ -23,3 +23,4 @@ export {
 export type { Rlimit, CapSets } from './proc.cjs';
 export { TIOC, posixOpenpt, grantpt, unlockpt, ptsname, openPty, setWinsize, getWinsize, setControllingTerminal } from './pty.cjs';
 export type { Pty } from './pty.cjs';
+export { sendFd, listenUnix, acceptFd } from './socket.cjs';

@@ -93,6 +93,11 @@ export const SYS = {
 /** struct sock_fprog: the BPF program handed to seccomp(2); `filter` is a Buffer of 8-byte sock_filter entries. */
 const SockFprog = koffi.struct('tdock_sock_fprog', { len: 'uint16_t', filter: 'void *' });
 
+const Iovec = koffi.struct('tdock_iovec', { base: 'void *', len: 'size_t' });
+const Msghdr = koffi.struct('tdock_msghdr', {
+  name: 'void *', namelen: 'uint32_t', iov: koffi.pointer(Iovec), iovlen: 'size_t', control: 'void *', controllen: 'size_t', flags: 'int',
+});
+
 /** Raw libc bindings. Prefer the checked wrappers in the other sys files. */
 export const raw = {
   mount: lib.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
@@ -109,6 +114,12 @@ export const raw = {
   close: lib.func('int close(int fd)'),
   pipe2: lib.func('int pipe2(_Out_ int *fds, int flags)'),
   socket: lib.func('int socket(int domain, int type, int protocol)'),
+  connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
+  bind: lib.func('int bind(int fd, const void *addr, uint32_t len)'),
+  listen: lib.func('int listen(int fd, int backlog)'),
+  accept4: lib.func('int accept4(int fd, void *addr, void *len, int flags)'),
+  sendmsg: lib.func('sendmsg', 'intptr_t', ['int', koffi.pointer(Msghdr), 'int']),
+  recvmsg: lib.func('recvmsg', 'intptr_t', ['int', koffi.pointer(Msghdr), 'int']),
   setns: lib.func('int setns(int fd, int nstype)'),
   unshare: lib.func('int unshare(int flags)'),
   posix_openpt: lib.func('int posix_openpt(int flags)'),
