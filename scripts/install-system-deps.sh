@@ -13,6 +13,7 @@ PKGS=(
   runc crun        # reference runtimes for benchmarks
   docker.io        # reference daemon for benchmarks and interop tests (run on its own socket)
   curl             # reference client in the registry benchmark
+  docker-compose   # docker-compose 1.29 (docker-py 5), a real client in interop tests
   python3-seccomp  # libseccomp, the reference for the seccomp compiler's differential test
 )
 missing=()
