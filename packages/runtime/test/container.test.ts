@@ -174,6 +174,29 @@ describe('container', function () {
     }
   });
 
+  it('calls the network hook with the init waiting in its own network namespace, loopback up', async () => {
+    const id = `t${process.pid}-net`;
+    let seen: { pid: number; netns: string; mounts: string } | undefined;
+    const st = await env.runtime.create(id, {
+      bundle: env.root, spec: env.spec({ args: ['cat', '/sys/class/net/lo/operstate', '/sys/class/net/lo/flags'] }), rootfs: env.overlay(id),
+      network: async (pid) => {
+        seen = { pid, netns: fs.readlinkSync(`/proc/${pid}/ns/net`), mounts: fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8') };
+      },
+    });
+    try {
+      assert.equal(seen?.pid, st.pid);
+      assert.notEqual(seen?.netns, fs.readlinkSync('/proc/self/ns/net'));
+      assert.ok(!seen?.mounts.includes(env.root), 'the hook runs before the rootfs is mounted');
+      await env.runtime.start(id);
+      assert.equal((await env.runtime.wait(id)).exitCode, 0);
+      const log = readJsonFileLog(path.join(env.runtime.stateDir(id), `${id}-json.log`));
+      assert.equal(log[0]?.log, 'unknown\n');
+      assert.equal(Number(log[1]?.log) & 1, 1, 'IFF_UP');
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
   it('reports a failed init step by name', async () => {
     const id = `t${process.pid}-bad`;
     const spec = env.spec({ args: ['true'] });
