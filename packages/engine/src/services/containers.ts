@@ -19,6 +19,7 @@ import { CONTAINER_LIST_FILTERS, inspectView, listFilter, summaryView } from './
 import { nowNano, type ContainerRecord } from './records.js';
 import { attachSession, parseDetachKeys, readLogs } from './streams.js';
 import { statsJson, topOf } from './stats.js';
+import { HealthMonitor } from './health.js';
 
 export { CONTAINER_LIST_FILTERS };
 
@@ -45,8 +46,11 @@ export class Containers implements ContainerService {
   private readonly cleanups = new Map<string, Promise<void>>();
   private readonly busy = new Set<string>();
   private closed = false;
+  private readonly health: HealthMonitor;
 
-  constructor(private readonly d: ContainerServiceDeps) {}
+  constructor(private readonly d: ContainerServiceDeps) {
+    this.health = new HealthMonitor({ runtime: d.runtime, save: (r) => d.store.save(r), event: (r, a) => this.event(r, a), current: (id) => d.store.tryGet(id) });
+  }
 
   private get store(): CreateDeps['store'] {
     return this.d.store;
@@ -69,6 +73,7 @@ export class Containers implements ContainerService {
       if (status === 'running') {
         this.d.log.info({ id: rec.Id }, 'live-restore: container still running');
         this.monitor(rec);
+        this.health.start(rec);
         continue;
       }
       const exit = status === 'gone' ? undefined : this.d.runtime.exitRecord(rec.Id);
@@ -79,6 +84,7 @@ export class Containers implements ContainerService {
   /** Stops the restart timers (daemon shutdown); containers keep running. */
   close(): void {
     this.closed = true;
+    this.health.close();
   }
 
   private monitor(rec: ContainerRecord): void {
@@ -90,6 +96,7 @@ export class Containers implements ContainerService {
 
   private async onExit(rec: ContainerRecord, exit: ExitRecord): Promise<void> {
     if (this.closed) return;
+    this.health.stop(rec.Id);
     const s = rec.State;
     const ranMs = Date.now() - Date.parse(s.StartedAt);
     Object.assign(s, { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled ?? false, FinishedAt: nowNano(Date.parse(exit.exitedAt) || Date.now()), Error: exit.error && exit.error.step !== 'exec' ? exit.error.message : '' });
@@ -200,6 +207,8 @@ export class Containers implements ContainerService {
         const st = await this.d.runtime.start(rec.Id);
         Object.assign(rec.State, { Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: st.pid, ExitCode: 0, Error: '', StartedAt: nowNano(), FinishedAt: rec.State.FinishedAt });
         rec.HasBeenManuallyStopped = false;
+        if (rec.State.Health) rec.State.Health = { Status: 'starting', FailingStreak: 0, Log: rec.State.Health.Log };
+        this.health.start(rec);
         await this.store.save(rec);
         this.event(rec, 'start');
         this.monitor(rec);
