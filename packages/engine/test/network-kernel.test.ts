@@ -8,6 +8,7 @@ import { createSocket } from 'node:dgram';
 import { TdockError } from '@tdock/core';
 import { tempRoots, type TempRoots } from '@tdock/testkit';
 import { NetworkManager, type ContainerRef } from '../src/network/index.js';
+import { linkName } from '../src/network/plumbing.js';
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8' });
 
@@ -218,6 +219,20 @@ describe('network: on the real kernel', function () {
     const gw = (m.find('app').IPAM.Config[0]?.Gateway) ?? '';
     const found = await inside(c, `const r = new (require('dns').promises.Resolver)(); r.setServers([process.argv[1]]); r.resolve4('aaa').then((x) => console.log(x[0]))`, gw);
     assert.equal(found.trim(), ipA);
+  });
+
+  it('replaces a leftover host veth and remakes a bridge deleted behind its back', async () => {
+    const a = await box('lll');
+    await m.connectAtCreate(a.ref, 'bridge', {});
+    const leftover = linkName(roots.linkPrefix, 'v', `${a.ref.id}/${m.find('bridge').Id}`);
+    sh('ip', ['link', 'add', leftover, 'type', 'veth', 'peer', 'name', `${roots.linkPrefix}x0`]);
+    await m.attach(a.ref.id, a.pid);
+    assert.match(sh('ip', ['-o', 'link', 'show', 'dev', leftover]), new RegExp(`master ${roots.bridgeName}`));
+    await m.detach(a.ref.id);
+    sh('ip', ['link', 'delete', roots.bridgeName]);
+    const s = await m.attach(a.ref.id, a.pid);
+    assert.match(sh('ip', ['-4', '-o', 'addr', 'show', 'dev', roots.bridgeName]), new RegExp(roots.gateway.replace(/\./g, '\\.')));
+    assert.match(sh('ip', ['netns', 'exec', a.ns, 'ip', '-4', '-o', 'addr']), new RegExp(String(s.IPAddress).replace(/\./g, '\\.')));
   });
 
   it('connect on a running container plugs a second interface; disconnect removes it', async () => {

@@ -32,6 +32,8 @@ export function linkName(prefix: string, tag: string, key: string): string {
 export class Plumbing {
   readonly links: HostLinks;
   private readonly dns = new Map<string, EmbeddedDns>();
+  /** Bridges made or checked by this process (skips three `ip` runs per container start). */
+  private readonly ready = new Set<string>();
 
   constructor(private readonly runner: CommandRunner, private readonly cfg: PlumbingConfig) {
     this.links = new HostLinks(runner);
@@ -46,7 +48,8 @@ export class Plumbing {
   async ensureNetwork(n: NetworkRecord, lookup: NameLookup): Promise<void> {
     const cfg = n.IPAM.Config[0];
     if (!n.bridge || !cfg?.Gateway) return;
-    await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n), macFromIp(mustIp(cfg.Gateway)));
+    if (!this.ready.has(n.bridge)) await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n), macFromIp(mustIp(cfg.Gateway)));
+    this.ready.add(n.bridge);
     if (!n.builtin && !this.dns.has(n.Id)) {
       try {
         this.dns.set(n.Id, await EmbeddedDns.listen({ address: cfg.Gateway, port: this.cfg.dnsPort, lookup, upstream: this.cfg.upstream }));
@@ -59,13 +62,26 @@ export class Plumbing {
   /** Plugs one endpoint into the namespace of `pid` as interface `ifname`. */
   async plug(n: NetworkRecord, e: EndpointRecord, pid: number, ifname: string, withDefaultRoute: boolean): Promise<void> {
     const cfg = n.IPAM.Config[0];
-    e.hostVeth = linkName(this.cfg.linkPrefix, 'v', `${e.containerId}/${n.Id}`);
-    await this.links.deleteLink(e.hostVeth); // a leftover of a container that died while we were down
-    await this.links.plugVeth(pid, {
-      name: ifname, hostVeth: e.hostVeth, mac: e.mac ?? '', address: `${e.ipv4 ?? ''}/${prefixLen(n)}`,
+    const hostVeth = linkName(this.cfg.linkPrefix, 'v', `${e.containerId}/${n.Id}`);
+    e.hostVeth = hostVeth;
+    const plan = {
+      name: ifname, hostVeth, mac: e.mac ?? '', address: `${e.ipv4 ?? ''}/${prefixLen(n)}`,
       ...(withDefaultRoute && cfg?.Gateway ? { defaultGateway: cfg.Gateway } : {}),
       bridge: n.bridge ?? '', mtu: this.mtuOf(n),
-    });
+    };
+    try {
+      await this.links.plugVeth(pid, plan);
+    } catch (err) {
+      if (!(await this.links.linkExists(plan.bridge))) {
+        // the bridge was deleted behind our back: make it again
+        await this.links.ensureBridge(plan.bridge, `${cfg?.Gateway ?? ''}/${prefixLen(n)}`, this.mtuOf(n), macFromIp(mustIp(cfg?.Gateway ?? '')));
+      } else if (!(await this.links.linkExists(hostVeth))) {
+        throw err;
+      }
+      // a leftover host veth (a container that died while we were down, or a half-done attempt)
+      await this.links.deleteLink(hostVeth);
+      await this.links.plugVeth(pid, plan);
+    }
   }
 
   async limit(n: NetworkRecord, e: EndpointRecord, bps: number): Promise<void> {
@@ -85,7 +101,10 @@ export class Plumbing {
   /** Deletes a network's bridge and stops its DNS server. */
   async dropNetwork(n: NetworkRecord): Promise<void> {
     await this.stopDns(n.Id);
-    if (n.bridge) await this.links.deleteLink(n.bridge);
+    if (n.bridge) {
+      this.ready.delete(n.bridge);
+      await this.links.deleteLink(n.bridge);
+    }
   }
 
   async stopDns(id: string): Promise<void> {
