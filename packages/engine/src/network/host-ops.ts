@@ -75,8 +75,9 @@ export class HostLinks {
     await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1').catch(() => undefined);
   }
 
+  /** Deletes a link; one that is already gone (its namespace died with its peer) is fine. */
   async deleteLink(name: string): Promise<void> {
-    if (await this.linkExists(name)) await this.runner.run('ip', ['link', 'delete', name]).catch(() => undefined);
+    await this.runner.run('ip', ['link', 'delete', name]).catch(() => undefined);
   }
 
   /**

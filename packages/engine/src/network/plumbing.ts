@@ -34,6 +34,8 @@ export class Plumbing {
   private readonly dns = new Map<string, EmbeddedDns>();
   /** Bridges made or checked by this process (skips three `ip` runs per container start). */
   private readonly ready = new Set<string>();
+  /** The ruleset last applied by this process; an unchanged one is not sent to nft again. */
+  private applied: string | undefined;
 
   constructor(private readonly runner: CommandRunner, private readonly cfg: PlumbingConfig) {
     this.links = new HostLinks(runner);
@@ -127,7 +129,12 @@ export class Plumbing {
         ports: live.flatMap((e) => (e.ports ?? []).map((p) => ({ ...p, containerIp: e.ipv4 ?? '' }))),
       });
     }
-    await applyRules(this.runner, this.cfg.nftTable, renderRules(this.cfg.nftTable, bridges, { ipMasq: this.cfg.ipMasq }));
+    const rules = renderRules(this.cfg.nftTable, bridges, { ipMasq: this.cfg.ipMasq });
+    if (rules !== this.applied) {
+      this.applied = undefined;
+      await applyRules(this.runner, this.cfg.nftTable, rules);
+      this.applied = rules;
+    }
     if (this.cfg.ipForward && bridges.some((b) => !b.internal)) {
       const cur = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '');
       if (cur.trim() !== '1') await this.links.enableForwarding();
