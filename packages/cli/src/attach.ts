@@ -20,7 +20,50 @@ function terminal(ctx: CommandContext): { stdin?: NodeJS.ReadStream; stdout?: No
  * before start: output goes to stdout/stderr (demultiplexed unless TTY), stdin is piped when asked
  * and half-closed at its end. Resolves when the daemon closes the stream.
  */
-export async function attachStreams(ctx: CommandContext, container: Dockerode.Container, opts: AttachOptions): Promise<{ done: Promise<void>; socket: Duplex }> {
+/** docker's `--detach-keys` syntax (`ctrl-p,ctrl-q`, `a`, `ctrl-@`) to the bytes it stands for. */
+export function parseDetachKeys(spec: string | undefined): Buffer {
+  const keys = (spec || 'ctrl-p,ctrl-q').split(',');
+  return Buffer.from(keys.map((k) => {
+    const m = /^ctrl-(.)$/i.exec(k);
+    if (m) {
+      const c = m[1]!.toLowerCase();
+      if (c >= 'a' && c <= 'z') return c.charCodeAt(0) - 96;
+      const special: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, _: 31 };
+      if (c in special) return special[c]!;
+    }
+    if (k.length === 1) return k.charCodeAt(0);
+    throw new Error(`Invalid detach keys (${spec}) provided`);
+  }));
+}
+
+/**
+ * Watches input for the detach sequence as docker's escape proxy does: bytes that might start the
+ * sequence are held back; the whole sequence is swallowed and reported; anything else passes.
+ */
+export class DetachScanner {
+  private held: number[] = [];
+
+  constructor(private readonly keys: Buffer) {}
+
+  /** Returns the bytes to forward and whether the sequence was completed. */
+  push(chunk: Buffer): { forward: Buffer; detached: boolean } {
+    const out: number[] = [];
+    for (const byte of chunk) {
+      if (byte === this.keys[this.held.length]) {
+        this.held.push(byte);
+        if (this.held.length === this.keys.length) return { forward: Buffer.from(out), detached: true };
+      } else {
+        out.push(...this.held);
+        this.held = [];
+        if (byte === this.keys[0]) this.held.push(byte);
+        else out.push(byte);
+      }
+    }
+    return { forward: Buffer.from(out), detached: false };
+  }
+}
+
+export async function attachStreams(ctx: CommandContext, container: Dockerode.Container, opts: AttachOptions): Promise<{ done: Promise<void>; socket: Duplex; detached: () => boolean }> {
   const docker = await ctx.docker();
   const socket = (await container.attach({
     stream: true,
@@ -30,6 +73,7 @@ export async function attachStreams(ctx: CommandContext, container: Dockerode.Co
     hijack: true,
     ...(opts.detachKeys ? { detachKeys: opts.detachKeys } : {}),
   })) as unknown as Duplex;
+  let wasDetached = false;
   const done = new Promise<void>((resolve) => {
     socket.on('end', resolve);
     socket.on('close', resolve);
@@ -41,14 +85,23 @@ export async function attachStreams(ctx: CommandContext, container: Dockerode.Co
     const input = ctx.io.stdin;
     const term = terminal(ctx).stdin;
     if (opts.tty && term) term.setRawMode(true);
-    input.on('data', (chunk: Buffer) => socket.write(chunk));
+    const scanner = opts.tty ? new DetachScanner(parseDetachKeys(opts.detachKeys)) : undefined;
+    input.on('data', (chunk: Buffer) => {
+      if (!scanner) return void socket.write(chunk);
+      const { forward, detached } = scanner.push(chunk);
+      if (forward.length) socket.write(forward);
+      if (detached) {
+        wasDetached = true;
+        socket.destroy();
+      }
+    });
     input.on('end', () => (socket as unknown as { end(): void }).end());
     void done.then(() => {
       if (opts.tty && term) term.setRawMode(false);
       input.pause();
     });
   }
-  return { done, socket };
+  return { done, socket, detached: () => wasDetached };
 }
 
 /** Keeps the container's TTY the size of ours: once now and on every SIGWINCH. */

@@ -36,6 +36,7 @@ export async function attach(ctx: CommandContext, argv: string[]): Promise<numbe
   } finally {
     stopResize();
   }
+  if (session.detached()) return 0;
   const after = await container.inspect();
   if (after.State.Running) return 0;
   return after.State.ExitCode;

@@ -40,6 +40,7 @@ export async function run(ctx: CommandContext, argv: string[]): Promise<number> 
   const signals = f.tty || f.sigProxy === false ? [] : proxySignals(container);
   try {
     await session!.done;
+    if (session!.detached()) return 0;
     const result = await Promise.race([exit, session!.done.then(() => undefined)]);
     const status = result ?? (await exit.catch(() => undefined));
     if (!status) return 0;
