@@ -16,6 +16,11 @@ export interface Prepared {
   referenceLabel: string;
   /** Figures measured once after the runs (e.g. memory), printed beside the timings. */
   extras?: () => Promise<Record<string, number | string>>;
+  /**
+   * Untimed preparation before each run of a side (warm-up runs included): e.g. empty a store, or
+   * wait until a warm pool is full again, so the timed run starts from the same state every time.
+   */
+  beforeEach?: (side: 'subject' | 'reference') => Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -79,20 +84,28 @@ export async function runBenchmark(bench: Benchmark, opts: { runs?: number; warm
   try {
     const runs = opts.runs ?? bench.runs ?? 5;
     const warmup = opts.warmup ?? bench.warmup ?? 1;
+    const subject = async (): Promise<number> => {
+      await prepared.beforeEach?.('subject');
+      return timeOnce(prepared.subject);
+    };
+    const reference = async (): Promise<number> => {
+      await prepared.beforeEach?.('reference');
+      return timeOnce(prepared.reference);
+    };
     for (let i = 0; i < warmup; i++) {
-      await prepared.subject();
-      await prepared.reference();
+      await subject();
+      await reference();
     }
     const s: number[] = [];
     const r: number[] = [];
     for (let i = 0; i < runs; i++) {
       // Alternate which side goes first, so neither always runs on a warmer cache.
       if (i % 2 === 0) {
-        s.push(await timeOnce(prepared.subject));
-        r.push(await timeOnce(prepared.reference));
+        s.push(await subject());
+        r.push(await reference());
       } else {
-        r.push(await timeOnce(prepared.reference));
-        s.push(await timeOnce(prepared.subject));
+        r.push(await reference());
+        s.push(await subject());
       }
     }
     const extras = await prepared.extras?.();

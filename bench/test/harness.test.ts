@@ -49,6 +49,23 @@ describe('bench harness', () => {
     assert.match(table, /fake\s+tdock .* ref .*x\s+<= 1x met/);
   });
 
+  it('calls beforeEach before every run of each side, warm-up included', async () => {
+    const order: string[] = [];
+    const bench = fakeBench(order);
+    const prepare = bench.prepare.bind(bench);
+    bench.prepare = async () => {
+      const p = await prepare();
+      return {
+        ...p,
+        beforeEach: async (side) => {
+          order.push(side === 'subject' ? 'bs' : 'br');
+        },
+      };
+    };
+    await runBenchmark(bench);
+    assert.deepEqual(order, ['bs', 'S', 'br', 'R', 'bs', 'S', 'br', 'R', 'br', 'R', 'bs', 'S', 'bs', 'S', 'br', 'R', 'br', 'R', 'bs', 'S', 'T']);
+  });
+
   it('tears down when a run throws', async () => {
     const order: string[] = [];
     await assert.rejects(runBenchmark(fakeBench(order, 'subject')), /subject failed/);
