@@ -4,7 +4,7 @@ export * from './seccomp/index.js';
 export * from './cgroups/index.js';
 export * from './container/runtime.js';
 export * from './spec/index.js';
-export type { ShimState, ExitRecord, Attachment, AttachFrame, ShimRequest, ShimReply, ExecSession } from './shim/protocol.js';
+export type { ShimState, ExitRecord, Attachment, AttachFrame, ShimRequest, ShimReply, ExecSession, ExecState } from './shim/protocol.js';
 export { shimRequest, shimAttach, shimExec } from './shim/protocol.js';
 export { readJsonFileLog } from './shim/json-log.js';
 export type { InitPlan, RootfsMount, PlannedMount, PlannedNamespace, PlannedCaps } from './init/plan.cjs';

@@ -364,6 +364,19 @@ describe('container', function () {
       assert.match(tty.out, /33 99/);
       const user = await collect(await env.runtime.exec(id, { args: ['id', '-u'], user: { uid: 1000, gid: 1000 } }));
       assert.equal(user.out.trim(), '1000');
+      // A detached exec: the client goes away, the shim still records its exit under its execId.
+      const detached = await env.runtime.exec(id, { args: ['sh', '-c', 'sleep 0.3; exit 4'], execId: 'e1' });
+      assert.ok(detached.pid > 0);
+      detached.close();
+      let st = await env.runtime.execState(id, 'e1');
+      assert.equal(st.pid, detached.pid);
+      for (let i = 0; i < 200 && st.running; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        st = await env.runtime.execState(id, 'e1');
+      }
+      assert.equal(st.running, false);
+      assert.equal(st.exit?.exitCode, 4);
+      await assert.rejects(env.runtime.execState(id, 'nope'), { kind: 'not-found' });
       await env.runtime.kill(id, 'TERM');
       assert.equal((await env.runtime.wait(id)).exitCode, 0);
     } finally {

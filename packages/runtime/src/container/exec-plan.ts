@@ -15,6 +15,8 @@ export interface ExecOptions {
   consoleSize?: { rows: number; cols: number };
   /** All capabilities, no seccomp (Docker's `exec --privileged`). */
   privileged?: boolean;
+  /** A name under which the shim remembers the exec's pid and exit ({@link Runtime.execState}). */
+  execId?: string;
 }
 
 /** The exec plan: the container's process settings (user, caps, seccomp, rlimits, cgroup) with `opts` applied. */

@@ -11,7 +11,7 @@ import type { RootfsMount } from '../init/plan.cjs';
 import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
 import { STATE_FILES, type ShimConfig } from '../shim/config.js';
 import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
-import { shimAttach, shimExec, shimRequest, type Attachment, type ExecSession, type ExitRecord, type ShimState } from '../shim/protocol.js';
+import { shimAttach, shimExec, shimRequest, type Attachment, type ExecSession, type ExecState, type ExitRecord, type ShimState } from '../shim/protocol.js';
 import { createCgroupManager, detectCgroups, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
 import { compileSeccomp, type LinuxSeccomp } from '../seccomp/index.js';
 import { specToPlan } from '../spec/plan.js';
@@ -454,7 +454,18 @@ export class Runtime {
     const cfg = readJsonIfExists<ShimConfig>(path.join(this.stateDir(id), STATE_FILES.shimConfig));
     if (!cfg) throw new TdockError('not-found', `container ${id} has no configuration`);
     const plan = execPlan(cfg.plan, opts);
-    return shimExec(rec.socketPath, { op: 'exec', plan, stdin: opts.stdin ?? false, ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : {}) });
+    return shimExec(rec.socketPath, {
+      op: 'exec', plan, stdin: opts.stdin ?? false,
+      ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : {}),
+      ...(opts.execId !== undefined ? { execId: opts.execId } : {}),
+    });
+  }
+
+  /** An exec's pid, whether it runs, and its exit (for detached execs and `exec inspect`). */
+  async execState(id: string, execId: string): Promise<ExecState> {
+    const { exec } = await shimRequest(this.record(id).socketPath, { op: 'exec-state', execId });
+    if (!exec) throw new TdockError('not-found', `no such exec: ${execId}`);
+    return exec;
   }
 
   /** Resizes the container's terminal. */

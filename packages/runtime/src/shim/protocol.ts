@@ -40,13 +40,21 @@ export type ShimRequest =
   | { op: 'attach'; stdin?: boolean }
   | { op: 'stdin'; data: string }
   | { op: 'close-stdin' }
-  | { op: 'exec'; plan: Omit<ExecPlan, 'pid'>; stdin?: boolean; consoleSize?: { rows: number; cols: number } }
+  | { op: 'exec'; plan: Omit<ExecPlan, 'pid'>; stdin?: boolean; consoleSize?: { rows: number; cols: number }; execId?: string }
+  | { op: 'exec-state'; execId: string }
   | { op: 'shutdown' };
 
 /** A reply; `error` carries a TdockError kind and message. */
 export type ShimReply =
-  | { ok: true; state?: ShimState; exit?: ExitRecord }
+  | { ok: true; state?: ShimState; exit?: ExitRecord; pid?: number; exec?: ExecState }
   | { ok: false; error: { kind: ErrorKind; message: string } };
+
+/** An exec's state as the shim remembers it (by execId) until the shim exits. */
+export interface ExecState {
+  pid: number;
+  running: boolean;
+  exit?: ExitRecord;
+}
 
 /** One attach frame: output (base64) or the final exit. */
 export type AttachFrame = { stream: 'stdout' | 'stderr'; data: string } | { exit: ExitRecord };
@@ -63,7 +71,7 @@ function connect(socketPath: string): Promise<net.Socket> {
 }
 
 /** Sends one request and returns the reply (throws the reply's error as a TdockError). */
-export async function shimRequest(socketPath: string, req: ShimRequest): Promise<{ state?: ShimState; exit?: ExitRecord }> {
+export async function shimRequest(socketPath: string, req: ShimRequest): Promise<{ state?: ShimState; exit?: ExitRecord; exec?: ExecState }> {
   const sock = await connect(socketPath);
   try {
     const reader = new JsonLineReader<ShimReply>(sock);
@@ -88,6 +96,8 @@ export interface Attachment {
 
 /** An exec'd process: an attachment that can also be resized and signalled. */
 export interface ExecSession extends Attachment {
+  /** Host pid of the exec'd process. */
+  readonly pid: number;
   resize(rows: number, cols: number): void;
   kill(signal: string | number): void;
 }
@@ -114,6 +124,7 @@ async function open(socketPath: string, req: ShimRequest): Promise<Attachment & 
     throw new TdockError(e.kind, e.message);
   }
   return {
+    pid: first.pid ?? 0,
     next: () => reader.next() as Promise<AttachFrame | null>,
     write: (data) => void writeJsonLine(sock, { op: 'stdin', data: Buffer.from(data).toString('base64') }),
     closeStdin: () => void writeJsonLine(sock, { op: 'close-stdin' }),

@@ -14,7 +14,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { STATE_FILES, type ShimConfig } from './config.js';
 import { JsonFileLog } from './json-log.js';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
-import type { AttachFrame, ExitRecord, ShimReply, ShimRequest, ShimState } from './protocol.js';
+import type { AttachFrame, ExecState, ExitRecord, ShimReply, ShimRequest, ShimState } from './protocol.js';
 import { spawnInit, type InitHandle } from './spawn-init.js';
 import { makeStdio, type Stdio } from './stdio.js';
 
@@ -33,6 +33,7 @@ export class Shim {
   private stdinWriter?: Writable;
   private readonly attachers = new Set<net.Socket>();
   private readonly waiters: net.Socket[] = [];
+  private readonly execs = new Map<string, ExecState>();
   private server?: net.Server;
   private openOutputs = 0;
   private pendingExit?: { code: number | null; signal: NodeJS.Signals | null };
@@ -194,6 +195,11 @@ export class Shim {
         return this.attach(sock, reader, req.stdin ?? false);
       case 'exec':
         return this.exec(sock, reader, req);
+      case 'exec-state': {
+        const e = this.execs.get(req.execId);
+        if (!e) throw new TdockError('not-found', `no such exec: ${req.execId}`);
+        return this.reply(sock, { ok: true, exec: { ...e } });
+      }
       case 'shutdown':
         if (this.state.status === 'running' || this.state.status === 'created') {
           throw new TdockError('conflict', `container ${this.cfg.id} is ${this.state.status}: kill it first`);
@@ -228,7 +234,9 @@ export class Shim {
     const h = spawnInit({ stdio: io.childFds, pidNamespace: { path: `/proc/${this.state.pid}/ns/pid` } });
     for (const fd of new Set(io.childFds)) sysClose(fd);
     h.send({ exec: { ...req.plan, pid: this.state.pid } });
-    this.reply(sock, { ok: true }, false);
+    const record: ExecState = { pid: h.pid, running: true };
+    if (req.execId !== undefined) this.execs.set(req.execId, record);
+    this.reply(sock, { ok: true, pid: h.pid }, false);
     let open = io.outputs.length;
     let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let failure: { step: string; message: string; exitCode?: number } | undefined;
@@ -242,6 +250,8 @@ export class Shim {
         ...(failure ? { error: { step: failure.step, message: failure.message } } : {}),
       };
       if (io.master >= 0) io.stdin?.destroy();
+      record.running = false;
+      record.exit = exit;
       writeJsonLine(sock, { exit });
       sock.end();
     };
