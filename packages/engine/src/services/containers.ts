@@ -11,7 +11,7 @@ import type { Attachment, ExitRecord, Runtime } from '@tdock/runtime';
 import { sysMountOps } from '../store/sys-ops.js';
 import type { EventInput } from '../api/events-hub.js';
 import type { Filters } from '../api/query.js';
-import type { AttachOptions, ContainerService, LogsOptions, StreamSession } from '../api/services.js';
+import type { AttachOptions, ContainerService, LogsOptions, PathStat, StreamSession } from '../api/services.js';
 import type { ContainerCreateBody, CreateResponse, JsonObject, Resources, RestartPolicy, WaitResponse } from '../api/types.js';
 import { matchKVList } from '../api/filters.js';
 import { buildSpec, createContainer, type CreateDeps } from './container-create.js';
@@ -20,6 +20,7 @@ import { nowNano, type ContainerRecord } from './records.js';
 import { attachSession, parseDetachKeys, readLogs } from './streams.js';
 import { statsJson, topOf } from './stats.js';
 import { HealthMonitor } from './health.js';
+import { ContainerArchive } from './archive.js';
 
 export { CONTAINER_LIST_FILTERS };
 
@@ -47,8 +48,14 @@ export class Containers implements ContainerService {
   private readonly busy = new Set<string>();
   private closed = false;
   private readonly health: HealthMonitor;
+  private readonly archive: ContainerArchive;
 
   constructor(private readonly d: ContainerServiceDeps) {
+    this.archive = new ContainerArchive(d.runtime, (ref) => {
+      const r = d.store.get(ref);
+      if (!r.State.Running || r.State.Restarting) throw conflict(`container ${r.Id} is not running`);
+      return r.Id;
+    });
     this.health = new HealthMonitor({ runtime: d.runtime, save: (r) => d.store.save(r), event: (r, a) => this.event(r, a), current: (id) => d.store.tryGet(id) });
   }
 
@@ -466,16 +473,16 @@ export class Containers implements ContainerService {
     return Readable.from(this.d.images.export(rec.Rootfs, sysMountOps(), signal));
   }
 
-  async statPath(): Promise<never> {
-    throw notImplemented('docker cp is not implemented yet');
+  async statPath(id: string, p: string): Promise<PathStat> {
+    return this.archive.stat(id, p);
   }
 
-  async getArchive(): Promise<never> {
-    throw notImplemented('docker cp is not implemented yet');
+  async getArchive(id: string, p: string, signal: AbortSignal): Promise<{ stat: PathStat; tar: Readable }> {
+    return this.archive.get(id, p, signal);
   }
 
-  async putArchive(): Promise<void> {
-    throw notImplemented('docker cp is not implemented yet');
+  async putArchive(id: string, p: string, tar: Readable): Promise<void> {
+    return this.archive.put(id, p, tar);
   }
 
   async commit(): Promise<{ Id: string }> {
