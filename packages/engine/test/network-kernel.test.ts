@@ -252,14 +252,14 @@ describe('network: on the real kernel', function () {
     await m.remove('late');
   });
 
-  it('limits a container to 8 Mbit/s both ways: tc shows it and 4 MiB take at least 3.5 s', async function () {
+  it('limits a container to 8 Mbit/s each way: tc shows it, and 4 MiB out of it and into it each take at least 3.5 s', async function () {
     await m.create({ Name: 'slow' });
     const a = await box('sss');
     const b = await box('rrr');
     await m.connectAtCreate(a.ref, 'slow', {});
     await m.connectAtCreate(b.ref, 'slow', {});
     const sa = await m.attach(a.ref.id, a.pid, { networkRate: '8mbit' });
-    await m.attach(b.ref.id, b.pid, { networkRate: '8mbit' });
+    const sb = await m.attach(b.ref.id, b.pid);
     const veth = m.endpointsOf(a.ref.id)[0]?.e.hostVeth ?? '';
     const ifb = m.endpointsOf(a.ref.id)[0]?.e.ifb ?? '';
     const q = JSON.parse(sh('tc', ['-j', 'qdisc', 'show', 'dev', veth])) as Array<{ kind: string; options?: { rate?: number } }>;
@@ -267,12 +267,17 @@ describe('network: on the real kernel', function () {
     const qi = JSON.parse(sh('tc', ['-j', 'qdisc', 'show', 'dev', ifb])) as Array<{ kind: string; options?: { rate?: number } }>;
     assert.equal(qi.find((x) => x.kind === 'tbf')?.options?.rate, 1e6);
     assert.match(sh('tc', ['filter', 'show', 'dev', veth, 'parent', 'ffff:']), /mirred.*Redirect to device/i);
-    await serve(a, 4 << 20);
-    const ip = String((sa.Networks as Record<string, { IPAddress: string }>).slow?.IPAddress);
-    const out = await inside(b, `const t = Date.now(); let n = 0; require('net').connect(80, process.argv[1]).on('data', (d) => { n += d.length; }).on('end', () => console.log(JSON.stringify({ n, ms: Date.now() - t })))`, ip);
-    const r = JSON.parse(out) as { n: number; ms: number };
-    assert.equal(r.n, 4 << 20);
-    assert.ok(r.ms >= 3500, `4 MiB took ${r.ms} ms`);
-    this.test!.title += ` (${((r.n * 8) / r.ms / 1000).toFixed(2)} Mbit/s achieved)`;
+    const ipOf = (s: Record<string, unknown>): string => String((s.Networks as Record<string, { IPAddress: string }>).slow?.IPAddress);
+    const download = `const t = Date.now(); let n = 0; require('net').connect(80, process.argv[1]).on('data', (d) => { n += d.length; }).on('end', () => console.log(JSON.stringify({ n, ms: Date.now() - t })))`;
+    const rates: string[] = [];
+    // out of the limited container (ingress of its host veth → ifb → tbf), then into it (tbf on the host veth)
+    for (const [server, client, ip] of [[a, b, ipOf(sa)], [b, a, ipOf(sb)]] as const) {
+      await serve(server, 4 << 20);
+      const r = JSON.parse(await inside(client, download, ip)) as { n: number; ms: number };
+      assert.equal(r.n, 4 << 20);
+      assert.ok(r.ms >= 3500, `4 MiB took ${r.ms} ms`);
+      rates.push(((r.n * 8) / r.ms / 1000).toFixed(2));
+    }
+    this.test!.title += ` (achieved: out ${rates[0]}, in ${rates[1]} Mbit/s)`;
   });
 });
