@@ -276,8 +276,9 @@ describe('container', function () {
         }
       };
       await readUntil(/\/ # /);
-      a.write('tty; sleep 100\n');
-      await readUntil(/\/dev\/\S+\r?\n/);
+      // The child prints only once it runs in the foreground process group, so ^C cannot race its start.
+      a.write('tty; sh -c "echo started; exec sleep 100"\n');
+      await readUntil(/\/dev\/\S+\r?\n(.|\n)*started\r?\n/);
       a.write('\x03');
       a.write('echo "after $?"\n');
       await readUntil(/after \d+/);
