@@ -50,6 +50,9 @@ export interface ServicesOptions {
   registry?: { insecureRegistries?: string[]; mirrors?: string[]; certsDir?: string };
   /** Shared event bus (default: a new one). */
   events?: EventHub;
+  /** Reported by `/version`. */
+  buildTime?: string;
+  gitCommit?: string;
 }
 
 /** Services plus what the daemon needs to shut down. */
@@ -104,7 +107,7 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
   const exec = new Execs({ store, runtime, publish });
   const id = engineId(opts.dataRoot);
   const system: SystemService = {
-    facts: async () => readHostFacts({ dataRoot: opts.dataRoot, ...(cgroupRoot ? { cgroupRoot } : {}) }, () => ({ containers: ctr.counts(), images: images.metadata.images().length })),
+    facts: async () => readHostFacts({ dataRoot: opts.dataRoot, ...(cgroupRoot ? { cgroupRoot } : {}), ...(opts.buildTime ? { buildTime: opts.buildTime } : {}), ...(opts.gitCommit ? { gitCommit: opts.gitCommit } : {}) }, () => ({ containers: ctr.counts(), images: images.metadata.images().length })),
     diskUsage: async () => {
       const du = await images.diskUsage((imageId) => store.all().filter((r) => r.Image === imageId).length);
       const cs = await ctr.list({ all: true, limit: -1, size: false, filters: new Map() });
