@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { TdockError } from '@tdock/core';
 import { Runtime, defaultSpec, readJsonFileLog, type RootfsMount } from '@tdock/runtime';
 import { fixtures, tempRoots, type TempRoots } from '@tdock/testkit';
-import { NetworkManager, hostsFile, resolvConf, type NetworkAttachOptions, type ContainerRef } from '../src/network/index.js';
+import { NetworkManager, type NetworkAttachOptions, type ContainerRef } from '../src/network/index.js';
 
 describe('network: busybox containers through the runtime', function () {
   this.timeout(120000);
@@ -74,9 +74,9 @@ describe('network: busybox containers through the runtime', function () {
       bundle: dir, spec, rootfs,
       network: async (pid) => {
         settings = await m.attach(id, pid, opts);
-        const ep = Object.values(settings.Networks as Record<string, { IPAddress: string; Aliases: string[] | null; Gateway: string }>)[0];
-        writeFileSync(hosts, hostsFile({ hostname: name, ...(ep?.IPAddress ? { ip: ep.IPAddress } : {}), aliases: ep?.Aliases ?? [] }));
-        writeFileSync(resolv, resolvConf({ host: 'nameserver 127.0.0.53\n', ...(network === 'bridge' ? {} : { embeddedDns: ep?.Gateway ?? '' }) }));
+        const files = m.containerFiles(id, { hostname: name });
+        writeFileSync(hosts, files.hosts);
+        writeFileSync(resolv, files.resolvConf);
       },
     });
     await rt.start(id);
@@ -104,11 +104,13 @@ describe('network: busybox containers through the runtime', function () {
       { ports: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
     const port = Number((web.settings.Ports as Record<string, Array<{ HostPort: string }>>)['80/tcp']?.[0]?.HostPort);
     const client = await start('cli', 'app', ['sh', '-c',
-      'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://site/ && break; sleep 0.3; done; wget -qO- http://web/; cat /etc/resolv.conf; ip route']);
+      'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://site/ && break; sleep 0.3; done; wget -qO- http://web/; cat /etc/resolv.conf; ip route; cat /etc/hosts; hostname']);
     const out = await output(client.id);
     assert.match(out, /^hello-from-web\nhello-from-web\n/, out);
     assert.match(out, /nameserver 10\.222\.\d+\.1\noptions ndots:0/);
     assert.match(out, /default via 10\.222\.\d+\.1 dev eth0/);
+    const ip = (client.settings.Networks as Record<string, { IPAddress: string }>).app?.IPAddress ?? '';
+    assert.match(out, new RegExp(`127\\.0\\.0\\.1\\tlocalhost\n[^]*\n${ip.replace(/\./g, '\\.')}\\tcli\ncli\n$`));
     assert.equal(await get(port), 'hello-from-web\n');
   });
 });

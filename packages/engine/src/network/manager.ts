@@ -14,6 +14,7 @@ import type { ContainerRef, EndpointRecord, NetworkManagerOptions, NetworkRecord
 import { attachedEndpoints, endpointView, findNetwork, networkMatches, networkView } from './views.js';
 import { attachContainer, clearAttachment, detachContainer, networkSettings, type NetworkAttachOptions, type NetworkSettings } from './attach.js';
 import type { PortRequest } from './ports.js';
+import { hostsFile, resolvConf } from './etc-files.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const newId = (): string => randomBytes(32).toString('hex');
@@ -354,6 +355,21 @@ export class NetworkManager implements NetworkService {
   /** Docker's NetworkSettings of a container for inspect (Networks also before start). */
   settings(containerId: string, ports?: PortRequest): NetworkSettings {
     return networkSettings(this, containerId, ports);
+  }
+
+  /**
+   * The contents of the container's /etc/hosts and /etc/resolv.conf after attach: its address and
+   * aliases on its first network, and the embedded DNS (the gateway) when that is a user network.
+   */
+  containerFiles(containerId: string, o: { hostname: string; domainname?: string; extraHosts?: string[]; dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[] }): { hosts: string; resolvConf: string } {
+    const eps = this.endpointsOf(containerId);
+    const first = eps.find(({ e }) => e.ipv4);
+    const user = eps.find(({ n, e }) => !n.builtin && e.ipv4);
+    const gw = user?.n.IPAM.Config[0]?.Gateway;
+    return {
+      hosts: hostsFile({ hostname: o.hostname, ...(o.domainname ? { domainname: o.domainname } : {}), ...(first?.e.ipv4 ? { ip: first.e.ipv4 } : {}), aliases: first?.e.aliases ?? [], extraHosts: o.extraHosts ?? [] }),
+      resolvConf: resolvConf({ host: this.opts.hostResolvConf ?? '', ...(gw ? { embeddedDns: gw } : {}), ...(o.dns ? { dns: o.dns } : {}), ...(o.dnsSearch ? { dnsSearch: o.dnsSearch } : {}), ...(o.dnsOptions ? { dnsOptions: o.dnsOptions } : {}) }),
+    };
   }
 
   /** The DNS lookup of network `id` (for callers that serve names elsewhere). */
