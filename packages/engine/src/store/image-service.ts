@@ -4,6 +4,7 @@ import { TdockError, familiarString, notImplemented, parseNormalizedNamed, refer
 import type { RegistryClient } from '@tdock/registry-client';
 import type { ImageService } from '../api/services.js';
 import type { AuthConfig, JsonObject } from '../api/types.js';
+import { applyChanges } from './changes.js';
 import type { ImageStore } from './image-store.js';
 
 /** A registry client for one request (its credentials); `release` when done. */
@@ -79,10 +80,10 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
     },
     async import({ source, repo, tag, message, changes, platform, progress, signal }) {
       if (typeof source === 'string') throw notImplemented('importing from a URL is not supported; send the tar as the request body');
-      if (changes.length) throw notImplemented('import --change is not supported yet');
       const p = platform ? parsePlatform(platform) : undefined;
       const { id } = await store.import(source as AsyncIterable<Buffer>, {
         ...(repo ? { reference: tag ? `${repo}:${tag}` : repo } : {}), ...(message ? { message } : {}), ...(p ? { platform: p } : {}), signal,
+        ...(changes.length ? { config: applyChanges({}, changes) } : {}),
       });
       progress.status(id);
     },

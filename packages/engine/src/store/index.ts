@@ -36,3 +36,4 @@ export { commitImage } from './commit.js';
 export type { CommitOptions } from './commit.js';
 export { createImageService, pullReference } from './image-service.js';
 export type { ImageServiceDeps, RegistryLease } from './image-service.js';
+export { applyChanges } from './changes.js';
