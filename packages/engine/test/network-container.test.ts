@@ -113,4 +113,21 @@ describe('network: busybox containers through the runtime', function () {
     assert.match(out, new RegExp(`127\\.0\\.0\\.1\\tlocalhost\n[^]*\n${ip.replace(/\./g, '\\.')}\\tcli\ncli\n$`));
     assert.equal(await get(port), 'hello-from-web\n');
   });
+
+  it('a container on another network cannot reach them; one on an internal network has no default route', async () => {
+    await m.create({ Name: 'app' });
+    await m.create({ Name: 'elsewhere' });
+    await m.create({ Name: 'sealed', Internal: true });
+    const web = await start('web', 'app', ['sh', '-c', 'mkdir -p /www && echo hi > /www/index.html && exec httpd -f -p 80 -h /www']);
+    const ip = (web.settings.Networks as Record<string, { IPAddress: string }>).app?.IPAddress ?? '';
+    const other = await start('oth', 'elsewhere', ['sh', '-c', `wget -T 2 -qO- http://${ip}/ && echo reached || echo unreachable; nslookup web 2>&1 | tail -2`]);
+    const out = await output(other.id);
+    assert.match(out, /^unreachable$/m, out);
+    assert.doesNotMatch(out, /^reached$/m);
+    assert.doesNotMatch(out, new RegExp(ip.replace(/\./g, '\\.')));
+    const sealed = await start('sea', 'sealed', ['sh', '-c', 'ip route; echo end']);
+    const routes = await output(sealed.id);
+    assert.doesNotMatch(routes, /default/);
+    assert.match(routes, /dev eth0/);
+  });
 });
