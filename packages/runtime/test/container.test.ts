@@ -317,6 +317,24 @@ describe('container', function () {
     }
   });
 
+  it('runs --init as PID 1 that reaps zombies and forwards signals', async function () {
+    const init = ['/usr/bin/docker-init', '/usr/bin/tini-static'].find((p) => fs.existsSync(p));
+    if (!init) this.skip(); // docker.io or tini-static provides a static init
+    const id = `t${process.pid}-init`;
+    // The program leaves an orphan that exits at once: without a reaping PID 1 it stays a zombie.
+    const spec = env.spec({ args: ['sh', '-c', 'cat /proc/1/comm; echo $PPID; (sleep 0.1 &) ; sleep 0.5; ps -o stat,comm | grep -c "^Z" ; trap "exit 8" TERM; echo ready; while :; do sleep 0.1; done'] });
+    await env.runtime.run(id, { bundle: env.root, spec, rootfs: env.overlay(id), init });
+    try {
+      const readLog = (): string => readJsonFileLog(path.join(env.runtime.stateDir(id), `${id}-json.log`)).map((r) => r.log).join('');
+      for (let i = 0; i < 200 && !readLog().includes('ready'); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(readLog(), `${path.basename(init as string).slice(0, 15)}\n1\n0\nready\n`);
+      await env.runtime.kill(id, 'TERM');
+      assert.equal((await env.runtime.wait(id)).exitCode, 8);
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
   it('records death by signal as 128+n with the signal name', async () => {
     const id = `t${process.pid}-sig`;
     await env.runtime.run(id, { bundle: env.root, spec: env.spec({ args: ['sleep', '100'] }), rootfs: env.overlay(id) });

@@ -14,6 +14,7 @@ import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
 import { shimAttach, shimExec, shimRequest, type Attachment, type ExecSession, type ExecState, type ExitRecord, type ShimState } from '../shim/protocol.js';
 import { createCgroupManager, detectCgroups, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
 import { compileSeccomp, type LinuxSeccomp } from '../seccomp/index.js';
+import { withInit } from '../spec/default-spec.js';
 import { specToPlan } from '../spec/plan.js';
 import type { OciSpec } from '../spec/types.js';
 import { compileSpecValidator, validateSpec } from '../spec/validate.js';
@@ -64,6 +65,8 @@ export interface CreateOptions {
   /** Rotate the log by size (Docker's `max-size`, `max-file`). */
   logRotation?: { maxSize?: number; maxFiles?: number };
   consoleSize?: { rows: number; cols: number };
+  /** Docker's `--init`: host path of a static init binary (e.g. /usr/bin/docker-init) to run as PID 1. */
+  init?: string;
   /** runc's --console-socket: a unix socket that receives the pty master (SCM_RIGHTS); terminal only. */
   consoleSocket?: string;
   /**
@@ -192,7 +195,8 @@ export class Runtime {
     const dir = this.stateDir(id);
     const bundle = path.resolve(opts.bundle);
     this.validator ??= compileSpecValidator();
-    const spec = validateSpec(opts.spec ?? readConfig(bundle), this.validator);
+    const given = validateSpec(opts.spec ?? readConfig(bundle), this.validator);
+    const spec = opts.init !== undefined ? withInit(given, opts.init) : given;
     fs.mkdirSync(this.opts.stateRoot, { recursive: true, mode: 0o711 });
     fs.mkdirSync(this.opts.socketDir, { recursive: true, mode: 0o711 });
     try {

@@ -62,3 +62,20 @@ export function defaultSpec(opts: DefaultSpecOptions): OciSpec {
     },
   };
 }
+
+/** Where Docker's `--init` puts its init binary inside the container. */
+export const INIT_IN_CONTAINER = '/sbin/docker-init';
+
+/**
+ * Docker's `--init`: a static init binary (tini, installed as docker-init) from the host, bound read-only
+ * at /sbin/docker-init and run as PID 1 with the program as its child (`docker-init -- args...`), so
+ * signals are forwarded and zombies reaped.
+ */
+export function withInit(spec: OciSpec, hostInitPath: string): OciSpec {
+  const args = spec.process?.args ?? [];
+  return {
+    ...spec,
+    ...(spec.process ? { process: { ...spec.process, args: [INIT_IN_CONTAINER, '--', ...args] } } : {}),
+    mounts: [...(spec.mounts ?? []), { destination: INIT_IN_CONTAINER, type: 'bind', source: hostInitPath, options: ['bind', 'ro'] }],
+  };
+}
