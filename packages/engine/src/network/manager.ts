@@ -81,7 +81,8 @@ export class NetworkManager implements NetworkService {
         if (changed) await this.store.save(n);
         if (attachedEndpoints(n).some((e) => e.hostVeth)) await this.plumbing.ensureNetwork(n, this.lookup(n.Id));
       }
-      await this.plumbing.syncRules(this.store.all());
+      // A daemon without nft (or with a broken table) still starts; the next change tries again.
+      await this.plumbing.syncRules(this.store.all()).catch((e: Error) => this.opts.warn(`nftables: ${e.message}`));
     });
   }
 

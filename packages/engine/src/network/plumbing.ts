@@ -137,7 +137,7 @@ export class Plumbing {
     }
     if (this.cfg.ipForward && bridges.some((b) => !b.internal)) {
       const cur = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '');
-      if (cur.trim() !== '1') await this.links.enableForwarding();
+      if (cur.trim() !== '1') await this.links.enableForwarding().catch((e: Error) => this.cfg.warn(`could not enable IP forwarding: ${e.message}`));
     }
   }
 
