@@ -7,3 +7,4 @@ export type { SpecInput, SpecOptions, OciRuntimeSpec, OciMount, OciProcess, OciR
 export { parseDaemonArgs } from './main.js';
 export type { DaemonConfig } from './main.js';
 export * from './network/index.js';
+export * from './build/index.js';

@@ -1,0 +1,80 @@
+/**
+ * The persistent build cache: one JSON record per step key under `<dataRoot>/builder/cache/`, naming the layer the
+ * step produced (blob and diff ID) and its history `created_by`. A record whose blob was garbage-collected is a miss.
+ */
+import { readFile, readdir, rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CacheKeyParts } from '@tdock/builder';
+import { writeJsonAtomic } from '../store/atomic.js';
+import type { ContentStore } from '../store/content-store.js';
+import type { LayerRecord } from '../store/image-metadata.js';
+
+/** One cached step as stored. */
+export interface CacheRecord {
+  layer?: LayerRecord;
+  createdBy: string;
+  parts: CacheKeyParts;
+  /** The parent step's key (for explaining misses). */
+  parent: string;
+  createdAt: string;
+}
+
+const hexOf = (key: string): string => key.replace(/^sha256:/, '');
+
+/** Build cache records on disk; safe for concurrent use (writes are atomic renames). */
+export class BuildCache {
+  constructor(readonly root: string, private readonly content: ContentStore) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
+  async get(key: string): Promise<CacheRecord | undefined> {
+    if (!/^sha256:[a-f0-9]{64}$/.test(key)) return undefined;
+    let rec: CacheRecord;
+    try {
+      rec = JSON.parse(await readFile(join(this.root, `${hexOf(key)}.json`), 'utf8')) as CacheRecord;
+    } catch {
+      return undefined;
+    }
+    if (rec.layer && !(await this.content.has(rec.layer.digest))) return undefined;
+    return rec;
+  }
+
+  async put(key: string, rec: CacheRecord): Promise<void> {
+    await writeJsonAtomic(join(this.root, `${hexOf(key)}.json`), rec);
+  }
+
+  /** Parts of every record whose parent is `parent`. */
+  async siblings(parent: string): Promise<CacheKeyParts[]> {
+    const out: CacheKeyParts[] = [];
+    for (const name of await readdir(this.root).catch(() => [] as string[])) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        const rec = JSON.parse(await readFile(join(this.root, name), 'utf8')) as CacheRecord;
+        if (rec.parent === parent) out.push(rec.parts);
+      } catch {
+        // a record being replaced
+      }
+    }
+    return out;
+  }
+
+  /** Removes records (all, or those created before `until`); returns their keys and layer sizes. */
+  async prune(keep: (rec: CacheRecord) => boolean = () => false): Promise<Array<{ key: string; size: number }>> {
+    const out: Array<{ key: string; size: number }> = [];
+    for (const name of await readdir(this.root).catch(() => [] as string[])) {
+      if (!name.endsWith('.json')) continue;
+      let rec: CacheRecord | undefined;
+      try {
+        rec = JSON.parse(await readFile(join(this.root, name), 'utf8')) as CacheRecord;
+      } catch {
+        rec = undefined;
+      }
+      if (rec && keep(rec)) continue;
+      await rm(join(this.root, name), { force: true });
+      out.push({ key: name.slice(0, -5), size: rec?.layer?.size ?? 0 });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * RUN through the runtime: a container over an overlay of the parent chain (plus a small init layer holding the
+ * mount points, so they never land in the step's layer), Docker's default confinement from specconv, network none
+ * unless `host` was asked for, output streamed as it arrives, killed when the build is cancelled.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { TdockError } from '@tdock/core';
+import type { ResolvedMount, RunStepRequest } from '@tdock/builder';
+import { resolveUserFrom, type DockerSeccompProfile, type OciSpec, type Runtime } from '@tdock/runtime';
+import { toOciSpec, type OciMount } from '../specconv/index.js';
+import type { Mount } from '../store/snapshots.js';
+import { resolveInScope } from './scope.js';
+
+/** What running a step needs from the daemon. */
+export interface RunEnv {
+  runtime: Runtime;
+  seccompProfile?: DockerSeccompProfile;
+  cgroupVersion?: 1 | 2;
+  /** `<dataRoot>/builder`: init layer, cache mounts and bundles live here. */
+  builderRoot: string;
+  /** The extracted build context (bind mounts without `from`). */
+  contextRoot: string;
+  /** `networkmode=host` lets `default` RUNs use the host network. */
+  defaultNetwork: 'none' | 'host';
+  /** Writes build output (`{"stream"}`). */
+  stream: (text: string) => void;
+}
+
+/** The directory holding empty mount points (dev, proc, sys), shared by every RUN as the top lower. */
+export function ensureInitLayer(builderRoot: string): string {
+  const dir = join(builderRoot, 'init');
+  for (const d of ['dev', 'proc', 'sys']) {
+    mkdirSync(join(dir, d), { recursive: true, mode: 0o755 });
+    utimesSync(join(dir, d), 0, 0);
+  }
+  return dir;
+}
+
+function readFirst(dirs: readonly string[], rel: string): string {
+  for (const d of dirs) {
+    try {
+      return readFileSync(join(d, rel), 'utf8');
+    } catch {
+      // next layer
+    }
+  }
+  return '';
+}
+
+function stepMounts(req: RunStepRequest, env: RunEnv, bundle: string): OciMount[] {
+  const out: OciMount[] = [];
+  for (const f of req.files) {
+    const host = join(bundle, 'files', createHash('sha256').update(f.path).digest('hex').slice(0, 16));
+    mkdirSync(join(bundle, 'files'), { recursive: true });
+    writeFileSync(host, f.data, { mode: f.mode });
+    out.push({ destination: f.path, type: 'bind', source: host, options: ['rbind', 'ro', 'rprivate'] });
+  }
+  for (const m of req.mounts) out.push(...runMount(m, env));
+  return out;
+}
+
+function runMount(m: ResolvedMount, env: RunEnv): OciMount[] {
+  switch (m.type) {
+    case 'tmpfs':
+      return [{ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.sizeLimit ? [`size=${m.sizeLimit}`] : [])] }];
+    case 'cache': {
+      const id = createHash('sha256').update(m.cacheId || m.target).digest('hex').slice(0, 32);
+      const dir = join(env.builderRoot, 'cache-mounts', id);
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      return [{ destination: m.target, type: 'bind', source: dir, options: ['rbind', m.readOnly ? 'ro' : 'rw', 'rprivate'] }];
+    }
+    case 'bind': {
+      if (m.fromSource && m.fromSource.kind !== 'context') throw new TdockError('not-implemented', 'RUN --mount=type=bind,from=<stage or image> is not supported by this builder');
+      const source = resolveInScope(env.contextRoot, m.source || '/');
+      return [{ destination: m.target, type: 'bind', source, options: ['rbind', m.readOnly ? 'ro' : 'rw', 'rprivate'] }];
+    }
+    default:
+      if (m.required) throw new TdockError('not-implemented', `RUN --mount=type=${m.type} is not supported by this builder`);
+      return [];
+  }
+}
+
+/**
+ * Runs `req.argv` over `rootfs` (a prepared snapshot: lowers plus a fresh upper). Output goes to `env.stream`
+ * (stderr in red, as moby's stream formatter). Resolves with the exit code; the container is always deleted.
+ */
+export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer: string, env: RunEnv): Promise<number> {
+  const id = randomBytes(32).toString('hex');
+  const bundle = join(env.builderRoot, 'tmp', id.slice(0, 16));
+  await mkdir(bundle, { recursive: true });
+  const network = req.network === 'default' ? env.defaultNetwork : req.network;
+  const lowers = rootfs.lowers;
+  try {
+    const spec = toOciSpec({
+      id, config: { Cmd: req.argv, Env: req.env, User: req.user, WorkingDir: req.cwd || '/' },
+      hostConfig: { NetworkMode: network },
+    }, {
+      rootfs: join(bundle, 'rootfs'),
+      resolveUser: (user) => {
+        const r = resolveUserFrom(user, readFirst(lowers, 'etc/passwd'), readFirst(lowers, 'etc/group'));
+        return { uid: r.uid, gid: r.gid, ...(r.additionalGids.length ? { additionalGids: r.additionalGids } : {}) };
+      },
+      ...(env.seccompProfile ? { seccompProfile: env.seccompProfile } : {}),
+      ...(env.cgroupVersion ? { cgroupVersion: env.cgroupVersion } : {}),
+    });
+    spec.mounts.push(...stepMounts(req, env, bundle));
+    req.signal.throwIfAborted();
+    await env.runtime.create(id, { bundle, spec: spec as unknown as OciSpec, rootfs: { ...rootfs, lowers: [initLayer, ...lowers] } });
+    const kill = (): void => void env.runtime.kill(id, 'SIGKILL').catch(() => undefined);
+    req.signal.addEventListener('abort', kill, { once: true });
+    try {
+      env.stream(` ---> Running in ${id.slice(0, 12)}\n`);
+      const att = await env.runtime.attach(id);
+      await env.runtime.start(id).catch(() => undefined);
+      const dec = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
+      for (let f = await att.next(); f !== null; f = await att.next()) {
+        if ('exit' in f) break;
+        const text = dec[f.stream].write(Buffer.from(f.data, 'base64'));
+        if (text) env.stream(f.stream === 'stderr' ? `\u001b[91m${text}\u001b[0m` : text);
+      }
+      att.close();
+      const exit = await env.runtime.wait(id);
+      req.signal.throwIfAborted();
+      if (exit.error) throw new TdockError('internal', `failed to run the build step: ${exit.error.step}: ${exit.error.message}`);
+      return exit.exitCode;
+    } finally {
+      req.signal.removeEventListener('abort', kill);
+      await env.runtime.delete(id, { force: true }).catch(() => undefined);
+      env.stream(` ---> Removed intermediate container ${id.slice(0, 12)}\n`);
+    }
+  } finally {
+    await rm(bundle, { recursive: true, force: true });
+  }
+}

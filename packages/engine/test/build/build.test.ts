@@ -1,0 +1,140 @@
+// The engine's Dockerfile builds on the real kernel: the kit's busybox from a loopback registry, RUN through the
+// runtime, COPY into layers, the persistent cache, docker's legacy stream, and context safety.
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { mountsUnder } from '@tdock/testkit';
+import { buildEnv, imageConfig, imageFile, runBuild, type BuildEnv, type ContextFile } from './support.js';
+
+describe('build service (store + runtime, no HTTP)', function () {
+  this.timeout(180_000);
+  let env: BuildEnv;
+
+  before(async () => {
+    env = await buildEnv();
+  });
+  after(async () => {
+    const left = env ? mountsUnder(env.roots.dir) : [];
+    const tmp = env ? readdirSync(join(env.roots.dataRoot, 'builder', 'tmp')) : [];
+    await env?.cleanup();
+    assert.deepEqual(left, [], 'no host mounts left by builds');
+    assert.deepEqual(tmp, [], 'no build scratch left');
+  });
+
+  const app = (a: string): Record<string, ContextFile> => ({
+    Dockerfile: [
+      `FROM ${env.busybox}`,
+      'ENV GREETING=hello',
+      'WORKDIR /app',
+      'COPY a.txt sub ./',
+      'RUN echo "$GREETING from $(cat a.txt)" > out.txt && echo warn >&2',
+      'CMD ["cat", "/app/out.txt"]',
+    ].join('\n'),
+    'a.txt': a,
+    sub: { type: 'dir' },
+    'sub/b.txt': { data: 'bee', mode: 0o600 },
+  });
+
+  it('builds RUN/COPY/ENV/WORKDIR/CMD into an image with docker\'s config, history, files and stream', async () => {
+    const r = await runBuild(env.svc, app('A'), { t: ['app:1', 'app:latest'] });
+    assert.equal(r.error, undefined, `${r.error?.message}\n${r.text}`);
+    const id = r.id!;
+    assert.match(id, /^sha256:[a-f0-9]{64}$/);
+    const lines = r.text;
+    assert.match(lines, new RegExp(`^Step 1/6 : FROM ${env.busybox.replace(/[.]/g, '\\.')}\n ---> [a-f0-9]{12}\n`));
+    assert.match(lines, /Step 5\/6 : RUN echo[^\n]*\n ---> Running in ([a-f0-9]{12})\n[\s\S]* ---> Removed intermediate container \1\n ---> [a-f0-9]{12}\n/);
+    assert.ok(lines.includes('\u001b[91mwarn\n\u001b[0m'), 'stderr in red');
+    assert.ok(lines.endsWith(` ---> ${id.slice(7, 19)}\nSuccessfully built ${id.slice(7, 19)}\nSuccessfully tagged app:1\nSuccessfully tagged app:latest\n`), lines);
+    assert.ok(!lines.includes('Using cache'));
+    assert.equal(env.store.resolve('app:1').id, id);
+    assert.equal(env.store.resolve('app:latest').id, id);
+
+    const cfg = await imageConfig(env.store, id);
+    const base = await imageConfig(env.store, env.busybox);
+    assert.ok(cfg.config?.Env?.includes('GREETING=hello'));
+    assert.equal(cfg.config?.WorkingDir, '/app');
+    assert.deepEqual(cfg.config?.Cmd, ['cat', '/app/out.txt']);
+    const hist = cfg.history!.slice(base.history!.length);
+    assert.deepEqual(hist.map((h) => h.created_by), [
+      '/bin/sh -c #(nop)  ENV GREETING=hello',
+      '/bin/sh -c #(nop) WORKDIR /app',
+      hist[2]!.created_by,
+      '/bin/sh -c echo "$GREETING from $(cat a.txt)" > out.txt && echo warn >&2',
+      '/bin/sh -c #(nop)  CMD ["cat" "/app/out.txt"]',
+    ]);
+    assert.match(hist[2]!.created_by!, /^\/bin\/sh -c #\(nop\) COPY multi:[a-f0-9]{64} in \.\/ $/);
+    assert.deepEqual(hist.map((h) => h.empty_layer ?? false), [true, false, false, false, true]);
+    assert.equal(cfg.rootfs.diff_ids.length, base.rootfs.diff_ids.length + 3);
+
+    assert.equal((await imageFile(env.store, id, 'app/out.txt'))?.data, 'hello from A\n');
+    const a = await imageFile(env.store, id, 'app/a.txt');
+    assert.deepEqual([a?.data, a?.uid, a?.gid, a?.mode], ['A', 0, 0, 0o644]);
+    const b = await imageFile(env.store, id, 'app/b.txt');
+    assert.deepEqual([b?.data, b?.mode], ['bee', 0o600]);
+  });
+
+  it('rebuilds from the cache (also after a restart) and reruns from a changed COPY source', async () => {
+    const first = await runBuild(env.svc, app('A'), { t: 'app:1' });
+    const again = await runBuild(await env.reopen(), app('A'), { t: 'app:1' });
+    assert.equal(again.error, undefined, again.text);
+    assert.equal(again.id, first.id);
+    assert.equal(again.text.match(/ ---> Using cache\n/g)?.length, 5, again.text);
+    assert.ok(!again.text.includes('Running in'));
+
+    const changed = await runBuild(env.svc, app('B'));
+    assert.equal(changed.error, undefined, changed.text);
+    assert.notEqual(changed.id, first.id);
+    const steps = changed.text.split(/^Step /m).slice(1);
+    assert.deepEqual(steps.map((s) => s.includes('Using cache')), [false, true, true, false, false, false]);
+    assert.equal((await imageFile(env.store, changed.id!, 'app/out.txt'))?.data, 'hello from B\n');
+
+    const nocache = await runBuild(env.svc, app('A'), { nocache: '1' });
+    assert.ok(!nocache.text.includes('Using cache'));
+  });
+
+  it('reports a failing RUN with its exit code, in docker\'s words', async () => {
+    const r = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN echo before\nRUN exit 3\n` });
+    assert.ok(r.error);
+    assert.equal(r.error.exitCode, 3);
+    assert.equal(r.error.message, "The command '/bin/sh -c exit 3' returned a non-zero code: 3");
+    assert.match(r.text, /Step 3\/3 : RUN exit 3\n ---> Running in [a-f0-9]{12}\n/);
+  });
+
+  it('never exposes host files through context symlinks and refuses entries escaping the context', async () => {
+    const files: Record<string, ContextFile> = {
+      Dockerfile: `FROM ${env.busybox}\nCOPY . /ctx/\n`,
+      passwd: { type: 'symlink', linkname: '/etc/passwd' },
+      up: { type: 'symlink', linkname: '../../../../../../etc' },
+    };
+    const r = await runBuild(env.svc, files, {}, { gzip: true });
+    assert.equal(r.error, undefined, r.text);
+    assert.deepEqual((await imageFile(env.store, r.id!, 'ctx/passwd'))?.link, '/etc/passwd');
+    assert.deepEqual((await imageFile(env.store, r.id!, 'ctx/up'))?.link, '../../../../../../etc');
+
+    const direct = await runBuild(env.svc, { ...files, Dockerfile: `FROM ${env.busybox}\nCOPY passwd /p\n` });
+    assert.equal(direct.error?.kind, 'not-found', direct.error?.message);
+    const through = await runBuild(env.svc, { ...files, Dockerfile: `FROM ${env.busybox}\nCOPY up/passwd /p\n` });
+    assert.equal(through.error?.kind, 'not-found', through.error?.message);
+
+    const escape = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\n`, '../evil': 'x' });
+    assert.equal(escape.error?.kind, 'invalid-argument');
+    const viaLink = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\n`, up: { type: 'symlink', linkname: '/tmp' }, 'up/evil': 'x' });
+    assert.match(viaLink.error?.message ?? '', /symbolic link/);
+  });
+
+  it('gives identical image IDs for two builds with SOURCE_DATE_EPOCH', async () => {
+    const files: Record<string, ContextFile> = {
+      Dockerfile: `FROM ${env.busybox}\nARG SOURCE_DATE_EPOCH\nCOPY a.txt /a.txt\nRUN mkdir -p /data && echo hi > /data/f && touch /etc/x && sleep 1\n`,
+      'a.txt': 'same',
+    };
+    const q = { nocache: '1', buildargs: JSON.stringify({ SOURCE_DATE_EPOCH: '1700000000' }) };
+    const one = await runBuild(env.svc, files, q);
+    const two = await runBuild(env.svc, files, q);
+    assert.equal(one.error, undefined, one.text);
+    assert.equal(two.error, undefined, two.text);
+    const cfg = await imageConfig(env.store, one.id!);
+    assert.equal(cfg.created, '2023-11-14T22:13:20.000Z');
+    assert.equal(one.id, two.id);
+    assert.equal(cfg.rootfs.diff_ids.length, (await imageConfig(env.store, env.busybox)).rootfs.diff_ids.length + 2);
+  });
+});
