@@ -66,6 +66,11 @@ export class RootWalker {
     for (const d of this.dirs) if (d === rel || d.startsWith(`${rel}/`)) this.dirs.delete(d);
   }
 
+  /** Whether `rel` is a directory this walker checked or created. */
+  knows(rel: string): boolean {
+    return this.dirs.has(rel);
+  }
+
   /** Remember that `rel` is now a real directory. */
   remember(rel: string): void {
     this.dirs.add(rel);

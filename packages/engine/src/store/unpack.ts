@@ -89,7 +89,8 @@ async function applyEntry(h: TarHeader, body: AsyncIterable<Buffer>, c: Ctx): Pr
   c.walker.ensureDir(parent, h.name);
   const rel = parts.join('/');
   const abs = c.walker.path(parts);
-  const existing = lstatSync(abs, { throwIfNoEntry: false });
+  // the root starts empty, so only a path this unpack already made can exist (saves an lstat per entry)
+  const existing = c.created.has(rel) || c.walker.knows(rel) ? lstatSync(abs, { throwIfNoEntry: false }) : undefined;
   if (existing && !(existing.isDirectory() && h.type === 'dir')) {
     rmSync(abs, { recursive: true, force: true });
     c.walker.forget(rel);
