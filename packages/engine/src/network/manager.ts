@@ -150,6 +150,7 @@ export class NetworkManager implements NetworkService {
       if (driver === 'host' || driver === 'null') throw new TdockError('forbidden', `only one instance of "${driver}" network is allowed`);
       if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
       if (body.EnableIPv6) throw invalidArgument('IPv6 networks are not supported by tdock');
+      if (body.EnableIPv4 === false) throw invalidArgument('IPv6-only networks are not supported by tdock');
       if (body.ConfigOnly || body.ConfigFrom?.Network) throw invalidArgument('config-only networks are not supported by tdock');
       const taken = networkSubnets(this.store.all());
       let config = (body.IPAM?.Config ?? []).map((c) => normalizeIpamConfig(c));

@@ -32,6 +32,7 @@ export function networkView(n: NetworkRecord): JsonObject {
     Created: n.Created,
     Scope: n.Scope,
     Driver: n.Driver,
+    EnableIPv4: true,
     EnableIPv6: n.EnableIPv6,
     IPAM: { Driver: n.IPAM.Driver, Options: n.IPAM.Options, Config: n.IPAM.Config.map((c) => ({ ...c })) },
     Internal: n.Internal,
