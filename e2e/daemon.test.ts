@@ -95,9 +95,9 @@ describe('e2e: tdockd with the docker CLI', function () {
   });
 
   it('answers endpoints that are not wired yet with a clear error, and stays up', async () => {
-    const r = await docker(sock, ['ps']);
+    const r = await docker(sock, ['diff', 'x']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /Error response from daemon: not implemented yet/);
+    assert.match(r.stderr, /Error response from daemon: .*not implemented yet/);
     assert.equal((await docker(sock, ['version'])).code, 0);
   });
 

@@ -5,8 +5,8 @@ import { pino } from 'pino';
 import { TDOCK_VERSION, TdockError } from '@tdock/core';
 import { buildApp } from './api/app.js';
 import { createEventHub } from './api/events-hub.js';
-import { hostSystemService, systemOnlyServices } from './api/host-system.js';
 import { listenOn, parseHost, type HostAddress, type TlsFiles } from './api/serve.js';
+import { createServices } from './services/index.js';
 
 /** Where the daemon writes and what it reads; injected so tests can run it in-process. */
 export interface DaemonIo {
@@ -24,7 +24,9 @@ A self-sufficient runtime for containers, Docker Engine API compatible.
 
 Options:
       --config-file string   Daemon configuration file (default "/etc/tdock/daemon.json")
+      --cgroup-parent string Parent cgroup for all containers (default "tdock")
       --data-root string     Root directory of persistent tdock state (default "/var/lib/tdock")
+      --exec-root string     Root directory for execution state files (shim sockets) (default "/run/tdock")
   -H, --host list            Daemon socket(s) to connect to (default unix:///var/run/tdock.sock)
       --insecure-tcp         Allow tcp:// hosts without TLS (anyone who can connect is root)
   -l, --log-level string     Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
@@ -49,18 +51,24 @@ export interface DaemonConfig {
   tlscert?: string;
   tlskey?: string;
   insecureTcp: boolean;
+  /** Shim sockets (short: unix socket paths stop at 107 bytes). */
+  execRoot: string;
+  /** The containers' parent cgroup. */
+  cgroupParent: string;
 }
 
 const VALUE_FLAGS: Record<string, keyof DaemonConfig> = {
   '-H': 'hosts', '--host': 'hosts', '--data-root': 'dataRoot', '-p': 'pidfile', '--pidfile': 'pidfile',
   '-l': 'logLevel', '--log-level': 'logLevel', '--config-file': 'configFile',
   '--tlscacert': 'tlscacert', '--tlscert': 'tlscert', '--tlskey': 'tlskey',
+  '--exec-root': 'execRoot', '--cgroup-parent': 'cgroupParent',
 };
 const BOOL_FLAGS: Record<string, keyof DaemonConfig> = { '--tlsverify': 'tlsverify', '--insecure-tcp': 'insecureTcp' };
 /** daemon.json keys (dockerd's names) → settings. */
 const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   hosts: 'hosts', 'data-root': 'dataRoot', pidfile: 'pidfile', 'log-level': 'logLevel', tlsverify: 'tlsverify',
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey', 'insecure-tcp': 'insecureTcp',
+  'exec-root': 'execRoot', 'cgroup-parent': 'cgroupParent',
 };
 
 /** Parses tdockd's flags (`--flag value`, `--flag=value`, repeatable `-H`) over the config file's settings. */
@@ -117,6 +125,8 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     configFile,
     tlsverify: pick('tlsverify', false),
     insecureTcp: pick('insecureTcp', false),
+    execRoot: path.resolve(pick('execRoot', '/run/tdock')),
+    cgroupParent: pick('cgroupParent', 'tdock'),
     ...opt('tlscacert'),
     ...opt('tlscert'),
     ...opt('tlskey'),
@@ -195,16 +205,17 @@ export async function main(argv: string[], io: DaemonIo): Promise<number> {
     const tls = tlsFor(cfg, hosts, (m) => log.warn(m));
     fs.mkdirSync(cfg.dataRoot, { recursive: true, mode: 0o711 });
     writePidfile(cfg.pidfile);
-    // Until the stores and runtime are wired, only the system endpoints answer; the rest say 501.
     const events = createEventHub();
     const buildTime = fs.statSync(fileURLToPath(import.meta.url)).mtime.toISOString();
-    const services = systemOnlyServices(hostSystemService({ dataRoot: cfg.dataRoot, buildTime }), events);
+    // The engine's services (stores, runtime, live-restore of running containers): services/index.ts.
+    const services = await createServices({ dataRoot: cfg.dataRoot, runRoot: cfg.execRoot, cgroupParent: cfg.cgroupParent, logger: log, events, buildTime });
     const app = buildApp(services, { logger: log });
     const listeners = await listenOn(app, hosts, tls);
     log.info({ hosts: cfg.hosts, dataRoot: cfg.dataRoot }, 'API listen');
     const sig = await (io.stopSignal ?? defaultStop());
     log.info({ signal: sig }, 'shutting down; containers keep running');
     await listeners.close(2000);
+    await services.close();
     fs.rmSync(cfg.pidfile, { force: true });
     return 0;
   } catch (err) {

@@ -1,0 +1,163 @@
+// The container lifecycle end to end: the built tdockd (started by the kit on temporary roots) with
+// the real docker CLI and the tdock CLI, images from the kit registry. Networking: `--network none`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DOCKER = '/usr/local/bin/docker';
+const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
+
+interface Result { code: number; stdout: string; stderr: string }
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+    else child.stdin.end();
+  });
+}
+
+describe('e2e: container lifecycle against tdockd', function () {
+  this.timeout(180_000);
+  let roots: TempRoots;
+  let reg: RegistryHandle;
+  let daemon: DaemonHandle | undefined;
+  let image: string;
+  let env: NodeJS.ProcessEnv;
+  const docker = (args: string[], input?: string): Promise<Result> => run(DOCKER, args, env, input);
+  const start = (): Promise<DaemonHandle> => startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: ['--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--log-level', 'warn'] });
+
+  before(async function () {
+    if (!fs.existsSync(DOCKER)) this.skip();
+    roots = await tempRoots();
+    reg = await startRegistry();
+    image = (await fixtures()).busybox.refIn(reg.host);
+    daemon = await start();
+    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config') };
+    const pull = await docker(['pull', image]);
+    assert.equal(pull.code, 0, pull.stderr);
+  });
+
+  after(async () => {
+    if (daemon) {
+      const ps = await docker(['ps', '-aq']).catch(() => undefined);
+      for (const id of ps?.stdout.split('\n').filter(Boolean) ?? []) await docker(['rm', '-f', '-v', id]);
+      await daemon.stop();
+    }
+    await reg?.stop();
+    await roots?.cleanup();
+  });
+
+  it('run --rm prints the output and exits with the container\'s code', async () => {
+    const hi = await docker(['run', '--rm', '--network', 'none', image, 'echo', 'hi']);
+    assert.equal(hi.code, 0, hi.stderr);
+    assert.equal(hi.stdout, 'hi\n');
+    const three = await docker(['run', '--rm', '--network', 'none', image, 'sh', '-c', 'echo err >&2; exit 3']);
+    assert.equal(three.code, 3);
+    assert.equal(three.stderr, 'err\n');
+    assert.equal((await docker(['ps', '-aq'])).stdout, '', 'the --rm containers are gone');
+  });
+
+  it('pipes stdin with -i (stdin EOF closes the container\'s stdin, output continues)', async () => {
+    const r = await docker(['run', '-i', '--rm', '--network', 'none', image, 'sh', '-c', 'cat; echo end'], 'hi\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'hi\nend\n');
+  });
+
+  it('run -d, ps, logs, exec, stop -t 0, rm', async () => {
+    const d = await docker(['run', '-d', '--name', 'e2e-web', '--network', 'none', image, 'sh', '-c', 'echo started; trap "exit 0" TERM; while true; do sleep 0.1; done']);
+    assert.equal(d.code, 0, d.stderr);
+    const id = d.stdout.trim();
+    assert.match(id, /^[a-f0-9]{64}$/);
+    const ps = await docker(['ps', '--format', '{{.ID}} {{.Names}} {{.Status}}']);
+    assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)} e2e-web Up `, 'm'));
+    let logs = '';
+    for (let i = 0; i < 50 && !logs.includes('started'); i++) logs = (await docker(['logs', 'e2e-web'])).stdout;
+    assert.equal(logs, 'started\n');
+    const ex = await docker(['exec', 'e2e-web', 'sh', '-c', 'echo in; exit 7']);
+    assert.equal(ex.code, 7);
+    assert.equal(ex.stdout, 'in\n');
+    const rmRunning = await docker(['rm', 'e2e-web']);
+    assert.notEqual(rmRunning.code, 0);
+    assert.match(rmRunning.stderr, /cannot remove container "\/e2e-web": container is running: stop the container before removing or force remove/);
+    assert.equal((await docker(['stop', '-t', '0', 'e2e-web'])).code, 0);
+    const exited = await docker(['ps', '-a', '--filter', 'name=e2e-web', '--format', '{{.Status}}']);
+    assert.match(exited.stdout, /^Exited \(137\) /);
+    assert.equal((await docker(['inspect', '--format', '{{.State.ExitCode}} {{.Name}}', id])).stdout, '137 /e2e-web\n');
+    assert.equal((await docker(['rm', 'e2e-web'])).code, 0);
+    const gone = await docker(['inspect', id]);
+    assert.notEqual(gone.code, 0);
+  });
+
+  it('answers Docker\'s conflict for a taken name', async () => {
+    assert.equal((await docker(['create', '--name', 'e2e-dup', '--network', 'none', image, 'true'])).code, 0);
+    const again = await docker(['create', '--name', 'e2e-dup', '--network', 'none', image, 'true']);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /Conflict. The container name "\/e2e-dup" is already in use by container "[a-f0-9]{64}"/);
+    assert.equal((await docker(['rm', 'e2e-dup'])).code, 0);
+  });
+
+  it('keeps volume data across containers and refuses to remove a volume in use', async () => {
+    assert.equal((await docker(['volume', 'create', 'e2e-vol'])).code, 0);
+    assert.equal((await docker(['run', '--rm', '--network', 'none', '-v', 'e2e-vol:/data', image, 'sh', '-c', 'echo kept > /data/f'])).code, 0);
+    const read = await docker(['run', '--rm', '--network', 'none', '-v', 'e2e-vol:/data', image, 'cat', '/data/f']);
+    assert.equal(read.stdout, 'kept\n');
+    const holder = await docker(['create', '--network', 'none', '-v', 'e2e-vol:/data', image, 'true']);
+    const inUse = await docker(['volume', 'rm', 'e2e-vol']);
+    assert.match(inUse.stderr, new RegExp(`remove e2e-vol: volume is in use - \\[${holder.stdout.trim()}\\]`));
+    await docker(['rm', holder.stdout.trim()]);
+    assert.equal((await docker(['volume', 'rm', 'e2e-vol'])).code, 0);
+    assert.equal((await docker(['volume', 'ls', '-q'])).stdout, '');
+  });
+
+  it('a second client, the tdock CLI, runs a container too', async () => {
+    const r = await run(process.execPath, [TDOCK, '-H', `unix://${roots.socket}`, 'run', '--rm', '--network', 'none', image, 'echo', 'from-tdock'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'from-tdock\n');
+  });
+
+  it('kill -9 of tdockd: running containers stay running with their logs, one that exited meanwhile shows its code', async () => {
+    const a = await docker(['run', '-d', '--name', 'e2e-lr', '--network', 'none', image, 'sh', '-c', 'trap "exit 0" TERM; i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.2; done']);
+    assert.equal(a.code, 0, a.stderr);
+    const b = await docker(['run', '-d', '--name', 'e2e-lr-exit', '--network', 'none', image, 'sh', '-c', 'trap "exit 0" TERM; while [ ! -f /tmp/go ]; do sleep 0.1; done; exit 42']);
+    assert.equal(b.code, 0, b.stderr);
+    const pid = daemon!.pid;
+    process.kill(pid, 'SIGKILL');
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          clearInterval(t);
+          resolve();
+        }
+      }, 50);
+    });
+    // While tdockd is down the second container exits (its shim records the code).
+    const shimPid = Number(fs.readFileSync(path.join(roots.dataRoot, 'runtime', b.stdout.trim(), 'state.json'), 'utf8').match(/"pid":(\d+)/)![1]);
+    fs.writeFileSync(`/proc/${shimPid}/root/tmp/go`, '');
+    await new Promise((r) => setTimeout(r, 1000));
+    fs.rmSync(path.join(path.dirname(roots.socket), 'tdockd.pid'), { force: true });
+    daemon = await start();
+    const ps = await docker(['ps', '-a', '--format', '{{.Names}} {{.Status}}']);
+    assert.match(ps.stdout, /^e2e-lr Up /m);
+    assert.match(ps.stdout, /^e2e-lr-exit Exited \(42\) /m);
+    assert.equal(ps.stdout.split('\n').filter((l) => l.startsWith('e2e-lr ')).length, 1, 'not duplicated');
+    const before = (await docker(['logs', 'e2e-lr'])).stdout.split('\n').length;
+    await new Promise((r) => setTimeout(r, 700));
+    assert.ok((await docker(['logs', 'e2e-lr'])).stdout.split('\n').length > before, 'its log goes on');
+    assert.equal((await docker(['stop', '-t', '5', 'e2e-lr'])).code, 0);
+    assert.equal((await docker(['inspect', '--format', '{{.State.ExitCode}}', 'e2e-lr'])).stdout, '0\n');
+    await docker(['rm', 'e2e-lr', 'e2e-lr-exit']);
+  });
+});
+
