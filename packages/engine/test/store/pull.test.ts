@@ -67,6 +67,16 @@ describe('store: pull', () => {
     assert.equal(opened.length, 3);
   });
 
+  it('pulls an image whose layers repeat the same blob (empty layers of a build)', async () => {
+    const store = await open();
+    const empty = fileLayer({});
+    const img = fakeImage('repeat:1', [base, empty, fileLayer({ x: 'x' }), empty]);
+    const r = await store.pull(img);
+    assert.equal(store.metadata.image(r.id)!.layers.length, 4);
+    assert.equal((await store.snapshots.list()).length, 4, 'same diff ID, different chain IDs');
+    assert.deepEqual(await store.content.ingests(), []);
+  });
+
   it('refuses a layer whose diff ID does not match the config and shows no image', async () => {
     const store = await open();
     const img = fakeImage('bad:1', [base], {}, ['sha256:' + '0'.repeat(64)]);
