@@ -53,14 +53,27 @@ export function cgroupDirs(name: string): string[] {
   return fs.readdirSync(CGROUP_ROOT).map((h) => path.join(CGROUP_ROOT, h, name)).filter((d) => fs.existsSync(d));
 }
 
-/** Mount points and processes that mention `marker`: must be empty after a suite. */
+/**
+ * Mount points and processes that mention `marker`: must be empty after a suite. A shim's command line
+ * is only its title (`tdock-shim`), so processes are also matched by the files they hold open.
+ */
 export function leftovers(marker: string): { mounts: string[]; processes: string[] } {
   const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(marker));
   const processes: string[] = [];
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
     try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(marker)) processes.push(`${pid} ${cmd}`);
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      let hit = cmd.includes(marker);
+      if (!hit && /^tdock-/.test(cmd)) {
+        hit = fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
+          try {
+            return fs.readlinkSync(`/proc/${pid}/fd/${fd}`).includes(marker);
+          } catch {
+            return false;
+          }
+        });
+      }
+      if (hit) processes.push(`${pid} ${cmd}`);
     } catch {
       // exited
     }
