@@ -39,7 +39,11 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
         const a = allocateAddress(n, containerId, e.staticIp);
         e.ipv4 = a.ip;
         e.mac = e.userMac ?? macFromIp(mustIp(a.ip));
+        e.hostVeth = m.plumbing.hostVethName(n, e);
+        e.attached = true;
         n.lastIp = a.ip;
+        // Durable before the address is live: after a crash here, restore() frees it (no veth exists).
+        await m.store.save(n);
         const withRoute = !n.Internal && !routed;
         await m.plumbing.plug(n, e, pid, `eth${index++}`, withRoute);
         routed ||= withRoute;

@@ -61,10 +61,15 @@ export class Plumbing {
     }
   }
 
+  /** The host-side veth name of an endpoint (stable, so a leftover can be found). */
+  hostVethName(n: NetworkRecord, e: EndpointRecord): string {
+    return linkName(this.cfg.linkPrefix, 'v', `${e.containerId}/${n.Id}`);
+  }
+
   /** Plugs one endpoint into the namespace of `pid` as interface `ifname`. */
   async plug(n: NetworkRecord, e: EndpointRecord, pid: number, ifname: string, withDefaultRoute: boolean): Promise<void> {
     const cfg = n.IPAM.Config[0];
-    const hostVeth = linkName(this.cfg.linkPrefix, 'v', `${e.containerId}/${n.Id}`);
+    const hostVeth = this.hostVethName(n, e);
     e.hostVeth = hostVeth;
     const plan = {
       name: ifname, hostVeth, mac: e.mac ?? '', address: `${e.ipv4 ?? ''}/${prefixLen(n)}`,
