@@ -335,6 +335,24 @@ describe('container', function () {
     }
   });
 
+  it('pauses, resumes and updates a running container through its cgroup', async () => {
+    const id = `t${process.pid}-pause`;
+    await env.runtime.run(id, { bundle: env.root, spec: env.spec({ args: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'] }), rootfs: env.overlay(id) });
+    try {
+      await env.runtime.pause(id);
+      assert.equal(env.runtime.cgroup(id)?.freezerState(), 'frozen');
+      await env.runtime.resume(id);
+      assert.equal(env.runtime.cgroup(id)?.freezerState(), 'thawed');
+      await env.runtime.update(id, { pids: { limit: 33 } });
+      assert.equal((await env.runtime.stats(id)).pids.limit, 33);
+      assert.ok((await env.runtime.ps(id)).includes((await env.runtime.state(id)).pid));
+      await env.runtime.kill(id, 'TERM');
+      assert.equal((await env.runtime.wait(id)).exitCode, 0);
+    } finally {
+      await env.runtime.delete(id, { force: true });
+    }
+  });
+
   it('records death by signal as 128+n with the signal name', async () => {
     const id = `t${process.pid}-sig`;
     await env.runtime.run(id, { bundle: env.root, spec: env.spec({ args: ['sleep', '100'] }), rootfs: env.overlay(id) });
