@@ -17,7 +17,7 @@ export { listImages, inspectImage, imageHistory, repoNames, imageSize } from './
 export type { ImageSummary, ImageInspect, HistoryEntry, ImageFilters } from './image-views.js';
 export { tagImage, removeImage, pruneImages, imageDiskUsage } from './image-remove.js';
 export type { DeleteRecord } from './image-remove.js';
-export { cleanEntryPath, RootWalker } from './resolve-in-root.js';
+export { cleanEntryPath, followInRoot, RootWalker } from './resolve-in-root.js';
 export { readTar } from './tar-reader.js';
 export type { TarEntry, TarHeader, TarEntryType } from './tar-reader.js';
 export { buildTar, encodeTarHeader, tarPadding, TAR_END } from './tar-writer.js';

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { TdockError } from '@tdock/core';
 
@@ -75,4 +75,36 @@ export class RootWalker {
   remember(rel: string): void {
     this.dirs.add(rel);
   }
+}
+
+/**
+ * moby's `FollowSymlinkInScope` (securejoin): the host path of `unsafePath` inside `root`, following
+ * symbolic links as if `root` were `/` (an absolute target or `..` never leaves it). Missing
+ * components are allowed (the result then names a path to create). For `docker cp` and for mount
+ * destinations inside a container's root filesystem; a layer unpack uses `RootWalker`, which never
+ * follows links. Racy by nature against a running container, as moby's is.
+ */
+export function followInRoot(root: string, unsafePath: string, maxLinks = 255): string {
+  let links = 0;
+  const resolved: string[] = [];
+  let pending = unsafePath.split('/');
+  while (pending.length) {
+    const part = pending.shift()!;
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      resolved.pop();
+      continue;
+    }
+    const abs = join(root, ...resolved, part);
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st?.isSymbolicLink()) {
+      resolved.push(part);
+      continue;
+    }
+    if (++links > maxLinks) throw new TdockError('invalid-argument', `too many levels of symbolic links: ${unsafePath}`);
+    const target = readlinkSync(abs);
+    if (target.startsWith('/')) resolved.length = 0;
+    pending = [...target.split('/'), ...pending];
+  }
+  return join(root, ...resolved);
 }
