@@ -221,8 +221,12 @@ describe('network: IPAM and the network store', () => {
     delete n.endpoints.c1;
     await m.store.save(n);
     const again = make();
-    await again.restore();
+    await again.restore((id) => id !== 'c4');
     const n2 = again.find('tiny');
+    assert.equal(n2.endpoints.c4?.attached, undefined, 'a container the engine no longer runs is detached');
+    assert.equal(n2.endpoints.c4?.ipv4, undefined);
+    n2.endpoints.c4!.ipv4 = '10.97.0.6';
+    n2.endpoints.c4!.attached = true;
     assert.equal(allocateAddress(n2, 'new').ip, '10.97.0.3');
     assert.equal(n2.lastIp, '10.97.0.6');
   });

@@ -63,16 +63,19 @@ export class NetworkManager implements NetworkService {
   /**
    * Loads the records, creates the predefined networks on first start, forgets attachments whose host
    * veth vanished while the daemon was down (the container's namespace died), rebuilds the nftables
-   * table and restarts the DNS servers. Call once at daemon start, before serving.
+   * table and restarts the DNS servers. Call once at daemon start, before serving. With `running`
+   * (the engine's view after reconciling with its shims), attachments of containers that are not
+   * running are freed too, also those without a veth (host, none).
    */
-  restore(): Promise<void> {
+  restore(running?: (containerId: string) => boolean): Promise<void> {
     return this.serial(async () => {
       await this.store.load();
       await this.ensurePredefined();
       for (const n of this.store.all()) {
         let changed = false;
         for (const e of attachedEndpoints(n)) {
-          if (e.hostVeth && !(await this.plumbing.links.linkExists(e.hostVeth))) {
+          const dead = running ? !running(e.containerId) : false;
+          if (dead || (e.hostVeth && !(await this.plumbing.links.linkExists(e.hostVeth)))) {
             await this.plumbing.unplug(e);
             clearAttachment(e);
             changed = true;
