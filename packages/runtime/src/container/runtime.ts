@@ -241,6 +241,7 @@ export class Runtime {
     const pidNs = spec.linux?.namespaces?.find((n) => n.type === 'pid');
     const socketPath = path.join(this.opts.socketDir, socketName(id));
     if (socketPath.length > 107) throw new TdockError('invalid-argument', `socket path ${socketPath} is longer than 107 bytes`);
+    if (fs.existsSync(socketPath)) throw new TdockError('conflict', `shim socket ${socketPath} is in use (an id with the same short form exists)`);
     const logPath = opts.logPath ?? path.join(dir, `${id}-json.log`);
     const cfg: ShimConfig = {
       id,
