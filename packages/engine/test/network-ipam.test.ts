@@ -283,6 +283,15 @@ describe('network: IPAM and the network store', () => {
       assert.ok(got.every((g) => g.hostPort > 1024));
       const again = wantedPorts({ PortBindings: { '80/tcp': [{ HostPort: String(got[0]!.hostPort) }] } });
       await assert.rejects(choosePorts(again, new Set([`tcp/${got[0]!.hostPort}`])), kind('conflict'));
+      const nextFree = await new Promise<boolean>((resolve) => {
+        const probe = createServer().once('error', () => resolve(false));
+        probe.listen(busy + 1, '127.0.0.1', () => probe.close(() => resolve(true)));
+      });
+      if (nextFree) { // the neighbour port is not ours to hold; only check when it is free
+        const range = wantedPorts({ PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: `${busy}-${busy + 1}` }] } });
+        const picked = await choosePorts(range, new Set());
+        assert.equal(picked[0]?.hostPort, busy + 1, 'a range skips the port a host listener holds');
+      }
     } finally {
       srv.close();
     }
