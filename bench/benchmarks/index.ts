@@ -1,6 +1,8 @@
 import type { Benchmark } from '../src/harness.js';
+import { imagePullDebian, imagePullMultilayer } from './image-pull.js';
 import { registryPull } from './registry-pull.js';
 import { runtimeStartColdCrun, runtimeStartColdRunc, runtimeStartWarmCrun, runtimeStartWarmRunc } from './runtime-start.js';
+import { tdockdBenchmarks } from './tdockd.js';
 
 /** Every registered benchmark, in the order `npm run bench` runs them. */
 export const BENCHMARKS: Benchmark[] = [
@@ -9,4 +11,7 @@ export const BENCHMARKS: Benchmark[] = [
   runtimeStartWarmRunc,
   runtimeStartColdCrun,
   runtimeStartWarmCrun,
+  ...tdockdBenchmarks(),
+  imagePullDebian,
+  imagePullMultilayer,
 ];
