@@ -95,7 +95,7 @@ describe('e2e: tdockd with the docker CLI', function () {
   });
 
   it('answers endpoints that are not wired yet with a clear error, and stays up', async () => {
-    const r = await docker(sock, ['diff', 'x']);
+    const r = await docker(sock, ['network', 'create', 'e2e-net']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Error response from daemon: .*not implemented yet/);
     assert.equal((await docker(sock, ['version'])).code, 0);

@@ -170,6 +170,29 @@ describe('engine services (runtime + store, no HTTP)', function () {
     await rejectsKind(svc.volumes.inspect(mounts[0].Name), 'not-found');
   });
 
+  it('diffs the container layer against its image (mount points left out) and commits it as an image', async () => {
+    const id = await create(['sh', '-c', 'echo x > /tmp/new; rm /bin/ls']);
+    const w = await svc.containers.wait(id, 'next-exit', never());
+    await svc.containers.start(id, {});
+    await w.result;
+    assert.deepEqual(await svc.containers.changes(id), [{ Path: '/bin', Kind: 0 }, { Path: '/bin/ls', Kind: 2 }, { Path: '/tmp', Kind: 0 }, { Path: '/tmp/new', Kind: 1 }]);
+    const { Id } = await svc.containers.commit({ container: id, repo: 'committed', tag: 'v1', pause: true, changes: ['CMD ["cat", "/tmp/new"]'], config: {} });
+    const img = await svc.images.inspect('committed:v1');
+    assert.equal(img.Id, Id);
+    assert.deepEqual((img.Config as { Cmd: string[] }).Cmd, ['cat', '/tmp/new']);
+    const c2 = (await svc.containers.create({ body: { Image: 'committed:v1', HostConfig: { NetworkMode: 'none' } }, apiVersion: '1.47' })).Id;
+    const w2 = await svc.containers.wait(c2, 'next-exit', never());
+    await svc.containers.start(c2, {});
+    assert.equal((await w2.result).StatusCode, 0);
+    const logs = await svc.containers.logs(c2, { follow: false, stdout: true, stderr: true, timestamps: false, tail: 'all', details: false, signal: never() });
+    let text = '';
+    for await (const e of logs.entries) text += e.data.toString();
+    assert.equal(text, 'x\n');
+    await svc.containers.remove(c2, { force: false, volumes: false, link: false });
+    await svc.containers.remove(id, { force: false, volumes: false, link: false });
+    await svc.images.remove('committed:v1', { force: false, noprune: false });
+  });
+
   it('publishes the lifecycle as events with Docker\'s attributes, replayed with since', async () => {
     const since = BigInt(Date.now()) * 1_000_000n;
     const id = await create(['sh', '-c', 'exit 2'], { Labels: { team: 'x' } }, 'evt');

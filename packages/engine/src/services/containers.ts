@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { conflict, notImplemented, TdockError } from '@tdock/core';
+import { conflict, TdockError } from '@tdock/core';
 
 const notModified = (message: string): TdockError => new TdockError('not-modified', message);
 import type { Attachment, ExitRecord, Runtime } from '@tdock/runtime';
@@ -12,7 +12,7 @@ import { sysMountOps } from '../store/sys-ops.js';
 import type { EventInput } from '../api/events-hub.js';
 import type { Filters } from '../api/query.js';
 import type { AttachOptions, ContainerService, LogsOptions, PathStat, StreamSession } from '../api/services.js';
-import type { ContainerCreateBody, CreateResponse, JsonObject, Resources, RestartPolicy, WaitResponse } from '../api/types.js';
+import type { ContainerConfig, ContainerCreateBody, CreateResponse, JsonObject, Resources, RestartPolicy, WaitResponse } from '../api/types.js';
 import { matchKVList } from '../api/filters.js';
 import { buildSpec, createContainer, type CreateDeps } from './container-create.js';
 import { CONTAINER_LIST_FILTERS, inspectView, listFilter, summaryView } from './container-views.js';
@@ -21,6 +21,7 @@ import { attachSession, parseDetachKeys, readLogs } from './streams.js';
 import { statsJson, topOf } from './stats.js';
 import { HealthMonitor } from './health.js';
 import { ContainerArchive } from './archive.js';
+import { commitContainer, upperChanges } from './commit-diff.js';
 
 export { CONTAINER_LIST_FILTERS };
 
@@ -463,8 +464,10 @@ export class Containers implements ContainerService {
     return { Warnings: [] };
   }
 
-  async changes(): Promise<Array<{ Path: string; Kind: number }>> {
-    throw notImplemented('docker diff is not implemented yet');
+  async changes(id: string): Promise<Array<{ Path: string; Kind: number }>> {
+    const rec = this.store.get(id);
+    const mountpoints = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/dev', ...rec.Mounts.map((m) => m.Destination), ...Object.keys(rec.HostConfig.Tmpfs ?? {})]);
+    return upperChanges(rec.Rootfs.upper ?? '', rec.Rootfs.lowers, mountpoints);
   }
 
   async export(id: string, signal: AbortSignal): Promise<Readable> {
@@ -485,8 +488,17 @@ export class Containers implements ContainerService {
     return this.archive.put(id, p, tar);
   }
 
-  async commit(): Promise<{ Id: string }> {
-    throw notImplemented('docker commit is not implemented yet');
+  async commit(opts: { container: string; repo?: string; tag?: string; comment?: string; author?: string; pause: boolean; changes: string[]; config: ContainerConfig }): Promise<{ Id: string }> {
+    const rec = this.store.get(opts.container);
+    const pause = opts.pause && rec.State.Running && !rec.State.Paused;
+    if (pause) await this.d.runtime.pause(rec.Id).catch(() => undefined);
+    try {
+      const id = await commitContainer(this.d.images, rec, opts);
+      this.event(rec, 'commit', { comment: opts.comment ?? '', ...(opts.repo ? { imageName: opts.repo } : {}) });
+      return { Id: id };
+    } finally {
+      if (pause) await this.d.runtime.resume(rec.Id).catch(() => undefined);
+    }
   }
 
   async prune(filters: Filters): Promise<{ ContainersDeleted: string[]; SpaceReclaimed: number }> {

@@ -11,7 +11,8 @@ import { engineId, readHostFacts } from '../api/host-system.js';
 import type { Services, SystemService } from '../api/services.js';
 import type { JsonObject } from '../api/types.js';
 import { ImageStore } from '../store/image-store.js';
-import { sysFsOps } from '../store/sys-ops.js';
+import { sysFsOps, sysMountOps } from '../store/sys-ops.js';
+import { createBuildService } from '../build/index.js';
 import { Containers } from './containers.js';
 import { Execs } from './exec.js';
 import { imageService } from './images.js';
@@ -123,9 +124,14 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
       return { Status: 'Login Succeeded', IdentityToken: '' };
     },
   };
+  const imageSvc = imageService({ store: images, publish, containerCount: (imageId) => store.all().filter((r) => r.Image === imageId).length, ...(opts.registry ? { registry: opts.registry } : {}) });
+  const build = createBuildService({
+    store: images, runtime, images: imageSvc, mounts: sysMountOps(), seccompProfile: loadDockerDefaultProfile(), ...(cgroupVersion ? { cgroupVersion } : {}),
+    onImage: (imageId, tags) => tags.forEach((name) => publish({ Type: 'image', Action: 'tag', Actor: { ID: imageId, Attributes: { name } } })),
+  });
   return {
-    system, containers: ctr, exec, events, volumes,
-    images: imageService({ store: images, publish, containerCount: (imageId) => store.all().filter((r) => r.Image === imageId).length, ...(opts.registry ? { registry: opts.registry } : {}) }),
+    system, containers: ctr, exec, events, volumes, build,
+    images: imageSvc,
     networks: new PredefinedNetworks(store, id),
     async close(): Promise<void> {
       ctr.close();

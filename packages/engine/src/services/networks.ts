@@ -57,7 +57,7 @@ export class PredefinedNetworks implements NetworkService {
   }
 
   async create(): Promise<{ Id: string; Warning: string }> {
-    throw notImplemented('user-defined networks are not available yet');
+    throw notImplemented('user-defined networks are not implemented yet (the networking service is not wired)');
   }
 
   async remove(id: string): Promise<void> {
@@ -66,11 +66,11 @@ export class PredefinedNetworks implements NetworkService {
   }
 
   async connect(): Promise<void> {
-    throw notImplemented('network connect is not available yet');
+    throw notImplemented('network connect is not implemented yet');
   }
 
   async disconnect(): Promise<void> {
-    throw notImplemented('network disconnect is not available yet');
+    throw notImplemented('network disconnect is not implemented yet');
   }
 
   async prune(): Promise<{ NetworksDeleted: string[] }> {
