@@ -31,7 +31,7 @@ describe('network: the docker CLI against the network API', function () {
     roots = await tempRoots();
     const runner: CommandRunner = { async run(cmd, args) { return cmd === 'ip' && args.includes('route') ? '[]' : ''; } };
     m = new NetworkManager({
-      dataRoot: roots.dataRoot, runner, ipForward: false, bridgeName: roots.bridgeName, linkPrefix: roots.linkPrefix, nftTable: roots.nftTable,
+      dataRoot: roots.dataRoot, runner, checkNamespace: async () => undefined, ipForward: false, bridgeName: roots.bridgeName, linkPrefix: roots.linkPrefix, nftTable: roots.nftTable,
       bip: `${roots.gateway}/24`, defaultAddressPools: [{ base: roots.subnetPool, size: 24 }],
       containers: {
         async resolve(x) {

@@ -37,7 +37,7 @@ describe('network: IPAM and the network store', () => {
   let roots: TempRoots;
   const ctrs: ContainerRef[] = [{ id: cid('a'), name: 'web' }, { id: cid('b'), name: 'db', labels: { 'com.docker.compose.service': 'database' } }];
   const make = (extra: Partial<ConstructorParameters<typeof NetworkManager>[0]> = {}): NetworkManager => new NetworkManager({
-    dataRoot: roots.dataRoot, containers: containers(ctrs), runner: fakeRunner(), bridgeName: roots.bridgeName, linkPrefix: roots.linkPrefix,
+    dataRoot: roots.dataRoot, containers: containers(ctrs), runner: fakeRunner(), checkNamespace: async () => undefined, bridgeName: roots.bridgeName, linkPrefix: roots.linkPrefix,
     nftTable: roots.nftTable, bip: `${roots.gateway}/24`, defaultAddressPools: [{ base: roots.subnetPool, size: 24 }], ...extra,
   });
   beforeEach(async () => { roots = await tempRoots(); });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { connect, createConnection } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { TdockError } from '@tdock/core';
@@ -35,7 +36,11 @@ describe('network: on the real kernel', function () {
     const ns = `${roots.linkPrefix}n${boxes.length}`;
     sh('ip', ['netns', 'add', ns]);
     const proc = spawn('ip', ['netns', 'exec', ns, 'sleep', '600'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 100));
+    const want = statSync(`/run/netns/${ns}`).ino;
+    for (let i = 0; i < 200; i++) { // until the process has entered the namespace
+      try { if (statSync(`/proc/${proc.pid}/ns/net`).ino === want) break; } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const id = createHash('sha256').update(`${roots.id}/${name}`).digest('hex');
     const b: Box = { ns, proc, pid: proc.pid ?? 0, ref: { id, name, ...(labels ? { labels } : {}) } };
     boxes.push(b);
@@ -143,6 +148,13 @@ describe('network: on the real kernel', function () {
     assert.deepEqual(left, []);
     assert.doesNotMatch(sh('nft', ['list', 'tables']), new RegExp(roots.nftTable));
     assert.doesNotMatch(sh('ip', ['-4', 'addr']), new RegExp(roots.gateway.replace(/\./g, '\\.')));
+  });
+
+  it('refuses to configure the host namespace as a container', async () => {
+    const ref: ContainerRef = { id: 'f'.repeat(64), name: 'oops' };
+    await m.connectAtCreate(ref, 'bridge', {});
+    await assert.rejects(m.attach(ref.id, process.pid), (e: unknown) => e instanceof TdockError && /host's network namespace/.test(e.message));
+    assert.equal(m.containerNetworks(ref.id).bridge?.IPAddress, '');
   });
 
   it('an internal network has no default route and no masquerade', async () => {

@@ -1,5 +1,7 @@
 // Attaching a starting container to its networks (during the runtime's handshake, by the init's host
 // pid) and detaching it again. Called by the manager on its serial queue.
+import { stat } from 'node:fs/promises';
+import { TdockError } from '@tdock/core';
 import type { JsonObject } from '../api/types.js';
 import { allocateAddress } from './ipam.js';
 import { macFromIp, mustIp } from './ipv4.js';
@@ -25,6 +27,7 @@ export type NetworkSettings = JsonObject;
 export async function attachContainer(m: NetworkManager, containerId: string, pid: number, opts: NetworkAttachOptions): Promise<NetworkSettings> {
   const all = m.endpointsOf(containerId);
   const touched = new Set<NetworkRecord>();
+  if (all.some(({ n }) => n.Driver !== 'host')) await m.opts.checkNamespace(pid);
   try {
     const rate = opts.networkRate ? parseRate(opts.networkRate) : undefined;
     let index = all.filter(({ e }) => e.hostVeth).length;
@@ -116,6 +119,14 @@ export function networkSettings(m: NetworkManager, containerId: string, ports?: 
     MacAddress: d?.mac ?? '',
     Networks: networks,
   };
+}
+
+/** A safety net: never configure the daemon's own network namespace as if it were a container's. */
+export async function refuseHostNamespace(pid: number): Promise<void> {
+  const [theirs, ours] = await Promise.all([stat(`/proc/${pid}/ns/net`), stat('/proc/self/ns/net')]).catch((e: Error) => {
+    throw new TdockError('internal', `cannot see the network namespace of pid ${pid}: ${e.message}`, { cause: e });
+  });
+  if (theirs.ino === ours.ino && theirs.dev === ours.dev) throw new TdockError('internal', `pid ${pid} is in the host's network namespace`);
 }
 
 /** Whether any container is attached to `n` (used by callers deciding on cleanup). */

@@ -12,7 +12,7 @@ import { Plumbing, linkName, lookupFor } from './plumbing.js';
 import { NetworkStore } from './store.js';
 import type { ContainerRef, EndpointRecord, NetworkManagerOptions, NetworkRecord } from './types.js';
 import { attachedEndpoints, endpointView, findNetwork, networkMatches, networkView } from './views.js';
-import { attachContainer, clearAttachment, detachContainer, networkSettings, type NetworkAttachOptions, type NetworkSettings } from './attach.js';
+import { attachContainer, clearAttachment, refuseHostNamespace, detachContainer, networkSettings, type NetworkAttachOptions, type NetworkSettings } from './attach.js';
 import type { PortRequest } from './ports.js';
 import { hostsFile, resolvConf } from './etc-files.js';
 
@@ -43,7 +43,7 @@ export class NetworkManager implements NetworkService {
     const runner = o.runner ?? execRunner();
     this.opts = {
       bridgeName: 'tdock0', linkPrefix: 'tdk', nftTable: 'tdock', defaultAddressPools: [...DOCKER_DEFAULT_POOLS], mtu: 1500,
-      ipMasq: true, ipForward: true, dnsForward: false, dnsPort: 53, warn: () => undefined, runner,
+      ipMasq: true, ipForward: true, dnsForward: false, dnsPort: 53, warn: () => undefined, runner, checkNamespace: refuseHostNamespace,
       hostRoutes: async () => routesFromIpJson(await runner.run('ip', ['-j', '-4', 'route', 'show', 'table', 'all']).catch(() => '[]')),
       ...o,
     };

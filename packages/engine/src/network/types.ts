@@ -124,6 +124,11 @@ export interface NetworkManagerOptions {
   runner?: CommandRunner;
   /** Port the embedded DNS listens on at each user network's gateway (default 53). */
   dnsPort?: number;
+  /**
+   * Checked before a container's namespace is configured (default: refuse a pid that shares the
+   * daemon's own network namespace). Tests with a recording runner replace it.
+   */
+  checkNamespace?: (pid: number) => Promise<void>;
   /** Where warnings go (default: nowhere). */
   warn?: (message: string) => void;
 }
