@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
 import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -123,6 +125,60 @@ describe('e2e: container lifecycle against tdockd', function () {
     const r = await run(process.execPath, [TDOCK, '-H', `unix://${roots.socket}`, 'run', '--rm', '--network', 'none', image, 'echo', 'from-tdock'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'from-tdock\n');
+  });
+
+  it('dockerode: pull with followProgress, run, logs through demuxStream, events', async () => {
+    const d = new Docker({ socketPath: roots.socket });
+    const pulled = await d.pull(image);
+    const progress = await new Promise<Array<{ status?: string }>>((resolve, reject) => d.modem.followProgress(pulled, (err: Error | null, out: Array<{ status?: string }>) => (err ? reject(err) : resolve(out))));
+    assert.ok(progress.some((m) => /^Status: Image is up to date for /.test(m.status ?? '')));
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const ctr = await d.createContainer({ Image: image, Cmd: ['sh', '-c', 'echo out; echo err >&2; exit 5'], HostConfig: { NetworkMode: 'none' } });
+    await ctr.start();
+    assert.equal((await ctr.wait()).StatusCode, 5);
+    const raw = await ctr.logs({ stdout: true, stderr: true, follow: false });
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let o = '';
+    let e = '';
+    out.on('data', (c: Buffer) => (o += c.toString()));
+    err.on('data', (c: Buffer) => (e += c.toString()));
+    const src = new PassThrough();
+    ctr.modem.demuxStream(src, out, err);
+    src.end(raw);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual([o, e], ['out\n', 'err\n']);
+    await ctr.remove();
+    const ev = await d.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { container: [ctr.id] } });
+    let text = '';
+    for await (const c of ev) text += (c as Buffer).toString();
+    const actions = text.trim().split('\n').map((l) => (JSON.parse(l) as { Action: string }).Action);
+    assert.deepEqual(actions, ['create', 'start', 'die', 'destroy']);
+  });
+
+  it('docker-compose 1.29: up -d, ps, logs, down -v of two services with a named volume and network_mode: host', async function () {
+    if (!fs.existsSync('/usr/bin/docker-compose')) this.skip();
+    const dir = path.join(roots.dir, 'compose');
+    fs.mkdirSync(dir);
+    const svc = (name: string, cmd: string): string => `  ${name}:\n    image: ${image}\n    command: sh -c 'trap "exit 0" TERM; ${cmd}; while true; do sleep 0.2; done'\n    network_mode: host\n    volumes:\n      - data:/data\n`;
+    fs.writeFileSync(path.join(dir, 'docker-compose.yml'), `version: "3"\nservices:\n${svc('writer', 'echo writer-up; echo shared > /data/f')}${svc('reader', 'echo reader-up')}volumes:\n  data:\n`);
+    const compose = (args: string[]): Promise<Result> => run('/usr/bin/docker-compose', ['-p', 'e2ec', '-f', path.join(dir, 'docker-compose.yml'), ...args], env);
+    const up = await compose(['up', '-d']);
+    assert.equal(up.code, 0, up.stderr);
+    const ps = await compose(['ps']);
+    assert.match(ps.stdout, /e2ec_writer_1 .* Up/);
+    assert.match(ps.stdout, /e2ec_reader_1 .* Up/);
+    let logs = '';
+    for (let i = 0; i < 50 && !(logs.includes('writer-up') && logs.includes('reader-up')); i++) logs = (await compose(['logs', '--no-color'])).stdout;
+    assert.match(logs, /writer_1 +\| writer-up/);
+    assert.match(logs, /reader_1 +\| reader-up/);
+    let shared: Result = { code: 1, stdout: '', stderr: '' };
+    for (let i = 0; i < 20 && shared.stdout !== 'shared\n'; i++) shared = await docker(['exec', 'e2ec_reader_1', 'cat', '/data/f']);
+    assert.equal(shared.stdout, 'shared\n');
+    const down = await compose(['down', '-v']);
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal((await docker(['ps', '-aq'])).stdout, '');
+    assert.equal((await docker(['volume', 'ls', '-q'])).stdout, '');
   });
 
   it('kill -9 of tdockd: running containers stay running with their logs, one that exited meanwhile shows its code', async () => {
