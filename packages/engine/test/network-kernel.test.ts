@@ -261,6 +261,15 @@ describe('network: on the real kernel', function () {
     assert.match(sh('ip', ['netns', 'exec', a.ns, 'ip', 'route']), new RegExp(`default via ${roots.gateway.replace(/\./g, '\\.')} dev eth0`));
     await m.disconnect('late', 'hhh', false);
     assert.doesNotMatch(sh('ip', ['netns', 'exec', a.ns, 'ip', '-4', '-o', 'addr']), /eth1/);
+    // a failing hot-plug (the static address is the gateway's) leaves the other interface alone
+    await assert.rejects(m.connect('late', 'hhh', { IPAMConfig: { IPv4Address: `${net}.1` } }), (e: unknown) => e instanceof TdockError && e.kind === 'conflict');
+    assert.equal(m.containerNetworks(a.ref.id).late, undefined);
+    assert.match(sh('ip', ['netns', 'exec', a.ns, 'ip', '-4', '-o', 'addr']), /eth0\s+inet /);
+    // interface names are reused: without eth0, the next network gets eth0
+    await m.disconnect('bridge', 'hhh', false);
+    await m.connect('late', 'hhh', {});
+    assert.match(sh('ip', ['netns', 'exec', a.ns, 'ip', '-4', '-o', 'addr']), new RegExp(`eth0\\s+inet ${net.replace(/\./g, '\\.')}\\.`));
+    await m.disconnect('late', 'hhh', false);
     await m.remove('late');
   });
 

@@ -27,19 +27,25 @@ export type NetworkSettings = JsonObject;
 export async function attachContainer(m: NetworkManager, containerId: string, pid: number, opts: NetworkAttachOptions): Promise<NetworkSettings> {
   const all = m.endpointsOf(containerId);
   const touched = new Set<NetworkRecord>();
+  const done: EndpointRecord[] = [];
   if (all.some(({ n }) => n.Driver !== 'host')) await m.opts.checkNamespace(pid);
   try {
     const rate = opts.networkRate ? parseRate(opts.networkRate) : undefined;
-    let index = all.filter(({ e }) => e.hostVeth).length;
+    const names = new Set(all.flatMap(({ e }) => (e.attached && e.ifname ? [e.ifname] : [])));
     let routed = all.some(({ n, e }) => e.hostVeth && !n.Internal);
     for (const { n, e } of all) {
       if (e.attached || (opts.only && n.Id !== opts.only)) continue;
       touched.add(n);
+      done.push(e);
       if (n.Driver === 'null') {
         await m.plumbing.links.loopbackUp(pid);
       } else if (n.Driver === 'bridge') {
         await m.plumbing.ensureNetwork(n, m.lookupOn(n.Id));
         const a = allocateAddress(n, containerId, e.staticIp);
+        let i = 0;
+        while (names.has(`eth${i}`)) i++;
+        e.ifname = `eth${i}`;
+        names.add(e.ifname);
         e.ipv4 = a.ip;
         e.mac = e.userMac ?? macFromIp(mustIp(a.ip));
         e.hostVeth = m.plumbing.hostVethName(n, e);
@@ -48,7 +54,7 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
         // Durable before the address is live: after a crash here, restore() frees it (no veth exists).
         await m.store.save(n);
         const withRoute = !n.Internal && !routed;
-        await m.plumbing.plug(n, e, pid, `eth${index++}`, withRoute);
+        await m.plumbing.plug(n, e, pid, e.ifname, withRoute);
         routed ||= withRoute;
         if (rate !== undefined) await m.plumbing.limit(n, e, rate);
       }
@@ -64,7 +70,13 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
     for (const n of touched) await m.store.save(n);
     await m.plumbing.syncRules(m.store.all());
   } catch (err) {
-    await detachContainer(m, containerId).catch(() => undefined);
+    // undo only what this call did: a failed hot-plug leaves the container's other networks alone
+    for (const e of done) {
+      await m.plumbing.unplug(e).catch(() => undefined);
+      clearAttachment(e);
+    }
+    for (const n of touched) await m.store.save(n).catch(() => undefined);
+    await m.plumbing.syncRules(m.store.all()).catch(() => undefined);
     throw err;
   }
   return networkSettings(m, containerId, opts.ports, pid);
@@ -84,7 +96,7 @@ export async function detachContainer(m: NetworkManager, containerId: string): P
 
 /** Clears what an attachment set on an endpoint. */
 export function clearAttachment(e: EndpointRecord): void {
-  for (const k of ['attached', 'ipv4', 'mac', 'hostVeth', 'ifb', 'ports', 'rateBps'] as const) delete e[k];
+  for (const k of ['attached', 'ifname', 'ipv4', 'mac', 'hostVeth', 'ifb', 'ports', 'rateBps'] as const) delete e[k];
 }
 
 /**

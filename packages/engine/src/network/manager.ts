@@ -227,7 +227,14 @@ export class NetworkManager implements NetworkService {
         throw new TdockError('forbidden', `container cannot be disconnected from host network or connected to host network`);
       }
       await this.record(n, c, endpoint, true);
-      if (c.pid !== undefined) await attachContainer(this, c.id, c.pid, { only: n.Id });
+      if (c.pid === undefined) return;
+      try {
+        await attachContainer(this, c.id, c.pid, { only: n.Id });
+      } catch (err) {
+        delete n.endpoints[c.id]; // a failed connect leaves no endpoint behind
+        await this.store.save(n);
+        throw err;
+      }
     });
   }
 

@@ -32,6 +32,8 @@ export interface EndpointRecord {
   seq: number;
   /** True between attach (container start) and detach (stop). */
   attached?: boolean;
+  /** The interface name inside the container while attached (eth0, eth1, ...). */
+  ifname?: string;
   /** Set while attached (between attach and detach). */
   ipv4?: string;
   mac?: string;
