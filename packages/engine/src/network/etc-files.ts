@@ -81,3 +81,8 @@ export function resolvConf(r: ResolvInput): string {
     ...(opts.length ? [`options ${opts.join(' ')}`] : []),
   ].join('\n') + '\n';
 }
+
+/** The host's non-loopback IPv4 nameservers. */
+export function hostNameservers(resolv: string): string[] {
+  return resolv.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => !!s && !s.startsWith('127.') && !s.includes(':'));
+}

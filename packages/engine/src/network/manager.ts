@@ -11,10 +11,10 @@ import { firstHost, formatCidr, formatIp, mustIp, overlaps, parseCidr, routesFro
 import { Plumbing, linkName, lookupFor } from './plumbing.js';
 import { NetworkStore } from './store.js';
 import type { ContainerRef, EndpointRecord, NetworkManagerOptions, NetworkRecord } from './types.js';
-import { attachedEndpoints, endpointView, findNetwork, networkMatches, networkView } from './views.js';
+import { attachedEndpoints, endpointView, findNetwork, networkMatches, networkView, parseUntil } from './views.js';
 import { attachContainer, clearAttachment, refuseHostNamespace, detachContainer, networkSettings, type NetworkAttachOptions, type NetworkSettings } from './attach.js';
 import type { PortRequest } from './ports.js';
-import { hostsFile, resolvConf } from './etc-files.js';
+import { hostNameservers, hostsFile, resolvConf } from './etc-files.js';
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const newId = (): string => randomBytes(32).toString('hex');
@@ -388,18 +388,4 @@ export class NetworkManager implements NetworkService {
   lookupOn(id: string): ReturnType<typeof lookupFor> {
     return this.lookup(id);
   }
-}
-
-function parseUntil(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const rel = /^(\d+)(h|m|s)$/.exec(v);
-  if (rel) return Date.now() - Number(rel[1]) * { h: 3600e3, m: 60e3, s: 1e3 }[rel[2] as 'h' | 'm' | 's'];
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${v}'`);
-  return t;
-}
-
-/** The host's non-loopback IPv4 nameservers. */
-export function hostNameservers(resolv: string): string[] {
-  return resolv.split('\n').map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => !!s && !s.startsWith('127.') && !s.includes(':'));
 }

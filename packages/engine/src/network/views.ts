@@ -1,5 +1,5 @@
 // Docker-shaped views of the records (network inspect/list, endpoint settings) and list filters. Pure.
-import { TdockError, notFound } from '@tdock/core';
+import { TdockError, invalidArgument, notFound } from '@tdock/core';
 import type { Filters } from '../api/query.js';
 import type { JsonObject } from '../api/types.js';
 import type { EndpointRecord, NetworkRecord } from './types.js';
@@ -125,4 +125,14 @@ export function findNetwork(all: NetworkRecord[], ref: string): NetworkRecord {
   if (byPrefix.length === 1) return byPrefix[0]!;
   if (byPrefix.length > 1) throw new TdockError('invalid-argument', `network ${ref} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
   throw notFound(`network ${ref} not found`);
+}
+
+/** A prune `until` value: Unix seconds, a Go-like relative duration (`24h`), or a timestamp. */
+export function parseUntil(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const rel = /^(\d+)(h|m|s)$/.exec(v);
+  if (rel) return Date.now() - Number(rel[1]) * { h: 3600e3, m: 60e3, s: 1e3 }[rel[2] as 'h' | 'm' | 's'];
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${v}'`);
+  return t;
 }
