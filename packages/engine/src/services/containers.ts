@@ -114,7 +114,6 @@ export class Containers implements ContainerService {
     this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode });
     setTimeout(() => void this.cleanupRuntime(rec.Id), 200).unref();
     if (rec.HostConfig.AutoRemove) {
-      await this.cleanupRuntime(rec.Id);
       await this.remove(rec.Id, { force: true, volumes: true, link: false }).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'auto-remove failed'));
       return;
     }
@@ -344,8 +343,8 @@ export class Containers implements ContainerService {
     }
     rec.State.Restarting = false;
     rec.State.Status = 'removing';
-    await this.cleanupRuntime(rec.Id);
-    await this.d.images.snapshots.removeActive(rec.Id);
+    // The record goes first (the container is gone for every client), then what the runtime and
+    // the snapshotter hold; a crash in between leaves only unreferenced state behind.
     await this.store.remove(rec);
     if (opts.volumes) {
       for (const v of rec.AnonymousVolumes) await this.d.volumes.remove(v, true).catch((err: unknown) => this.d.log.warn({ err, volume: v }, 'removing an anonymous volume failed'));
@@ -355,6 +354,8 @@ export class Containers implements ContainerService {
     this.resolveWaiters(this.removeWaiters, rec.Id, { StatusCode: rec.State.ExitCode });
     for (const h of this.startHooks.get(rec.Id) ?? []) void h();
     this.startHooks.delete(rec.Id);
+    await this.cleanupRuntime(rec.Id);
+    await this.d.images.snapshots.removeActive(rec.Id);
   }
 
   async logs(id: string, opts: LogsOptions): Promise<{ tty: boolean; entries: AsyncIterable<import('../api/services.js').LogEntry> }> {
