@@ -145,6 +145,9 @@ describe('network: IPAM and the network store', () => {
     assert.deepEqual((await m.inspect('app', { verbose: false })).Containers, {});
     await m.disconnect('app', 'db', false);
     await assert.rejects(m.disconnect('app', 'db', false), kind('forbidden', /is not connected/));
+    await m.connectAtCreate(ctrs[1]!, 'none', {});
+    await assert.rejects(m.connect('app', 'db', {}), kind('forbidden', /private \(none\) mode/));
+    await m.release(cid('b'));
     await m.connectAtCreate(ctrs[1]!, 'default', {});
     assert.deepEqual(Object.keys(m.containerNetworks(cid('b'))), ['bridge']);
     await m.release(cid('b'));

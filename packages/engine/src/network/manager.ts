@@ -226,6 +226,9 @@ export class NetworkManager implements NetworkService {
       if (n.Driver === 'host' || n.Driver === 'null') {
         throw new TdockError('forbidden', `container cannot be disconnected from host network or connected to host network`);
       }
+      const mode = this.endpointsOf(c.id).find(({ n: o }) => o.Driver === 'host' || o.Driver === 'null')?.n;
+      if (mode?.Driver === 'null') throw new TdockError('forbidden', 'container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      if (mode?.Driver === 'host') throw new TdockError('forbidden', 'container cannot be disconnected from host network or connected to host network');
       await this.record(n, c, endpoint, true);
       if (c.pid === undefined) return;
       try {
