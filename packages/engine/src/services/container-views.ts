@@ -74,8 +74,9 @@ export function inspectView(r: ContainerRecord): JsonObject {
 }
 
 /** The `Command` column: Path and Args joined as moby does. */
+/** The list's `Command` as moby renders it: arguments with a space are single-quoted. */
 function command(r: ContainerRecord): string {
-  return [r.Path, ...r.Args].join(' ');
+  return [r.Path, ...r.Args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ');
 }
 
 /** `GET /containers/json` item. */
