@@ -1,11 +1,19 @@
 #!/usr/bin/env node
-// The tdock executable: a thin entry that loads the compiled CLI. It exits as soon as the command
-// is done (stdout and stderr are synchronous for files, pipes and terminals on Linux), so an open
-// request such as a cancelled wait does not keep the process alive. A closed pipe on stdout
-// (`tdock logs c | head`) ends the process quietly, as SIGPIPE ends docker.
-import { main } from '../dist/src/main.js';
+// The tdock executable: a thin entry that loads the compiled CLI. `--version` is answered before any
+// module loads (a test keeps this version equal to core's TDOCK_VERSION). The process exits as soon
+// as the command is done (stdout and stderr are synchronous for files, pipes and terminals on
+// Linux), so an open request such as a cancelled wait does not keep it alive. A closed pipe on
+// stdout (`tdock logs c | head`) ends it quietly, as SIGPIPE ends docker.
+import { readFileSync } from 'node:fs';
 
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`tdock version ${version}, build unknown\n`);
+  process.exit(0);
+}
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => process.exit(err.code === 'EPIPE' ? 0 : 1));
 }
-process.exit(await main(process.argv.slice(2), { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }));
+const { main } = await import('../dist/src/main.js');
+process.exit(await main(argv, { env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }));

@@ -26,3 +26,13 @@ describe('cli/main', () => {
     assert.match(r.err, /'frobnicate' is not a tdock command/);
   });
 });
+
+describe('cli/bin', () => {
+  it('answers --version before loading the CLI, with core\'s version', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { TDOCK_VERSION } = await import('@tdock/core');
+    const bin = new URL('../../bin/tdock.js', import.meta.url).pathname;
+    assert.equal(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }), `tdock version ${TDOCK_VERSION}, build unknown\n`);
+    assert.equal(execFileSync(process.execPath, [bin, '-v'], { encoding: 'utf8' }), `tdock version ${TDOCK_VERSION}, build unknown\n`);
+  });
+});
