@@ -113,6 +113,7 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
     await env.runtime.create(id, { bundle, spec: spec as unknown as OciSpec, rootfs: { ...rootfs, lowers: [initLayer, ...lowers] } });
     const kill = (): void => void env.runtime.kill(id, 'SIGKILL').catch(() => undefined);
     req.signal.addEventListener('abort', kill, { once: true });
+    if (req.signal.aborted) kill();
     try {
       env.stream(` ---> Running in ${id.slice(0, 12)}\n`);
       const att = await env.runtime.attach(id);

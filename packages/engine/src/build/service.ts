@@ -2,7 +2,7 @@
  * `POST /build` and `/build/prune` for the engine: the request's context and query in, the builder's plan run
  * through {@link EngineBuildBackend}, the image committed to the store and tagged, docker's legacy stream out.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -111,11 +111,26 @@ async function pinCreated(config: ImageConfig, keys: readonly string[], cache: B
 
 const silentSink: ProgressSink = { status: () => undefined, progress: () => undefined, stream: () => undefined, aux: () => undefined };
 
+/** Removes what a crashed build left in `tmp` (host mounts first: the m- overlays and the view of each v- directory). */
+function clearScratch(tmp: string, mounts: MountOps): void {
+  for (const name of readdirSync(tmp)) {
+    const abs = join(tmp, name);
+    try {
+      if (name.startsWith('m-')) mounts.unmount(abs);
+      if (name.startsWith('v-')) mounts.unmount(join(abs, 'view'));
+      rmSync(abs, { recursive: true, force: true });
+    } catch {
+      // left for the next start; never fatal
+    }
+  }
+}
+
 /** The engine's BuildService. Opening creates `<dataRoot>/builder/` (cache records survive restarts). */
 export function createBuildService(deps: BuildServiceDeps): BuildService {
   const builderRoot = join(deps.store.dataRoot, 'builder');
   const tmp = join(builderRoot, 'tmp');
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  clearScratch(tmp, deps.mounts);
   const initLayer = ensureInitLayer(builderRoot);
   const cache = new BuildCache(join(builderRoot, 'cache'), deps.store.content);
   mkdirSync(cache.root, { recursive: true });

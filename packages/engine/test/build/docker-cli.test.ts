@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const DOCKER = '/usr/local/bin/docker';
+const COMPOSE = '/usr/bin/docker-compose';
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -19,12 +20,12 @@ describe('e2e: docker build (legacy builder) against tdockd', function () {
   let image: string;
   let ctx: string;
 
-  const docker = (args: string[], input?: string): Promise<Result> => new Promise((resolve) => {
+  const run = (cmd: string, args: string[], cwd?: string, extra: NodeJS.ProcessEnv = {}, input?: string): Promise<Result> => new Promise((resolve) => {
     const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', DOCKER_BUILDKIT: '0',
-      DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config'),
+      PATH: `/usr/local/bin:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: process.env.HOME ?? '/root', DOCKER_BUILDKIT: '0',
+      DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config'), ...extra,
     };
-    const child = spawn(DOCKER, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -32,6 +33,7 @@ describe('e2e: docker build (legacy builder) against tdockd', function () {
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     child.stdin.end(input ?? '');
   });
+  const docker = (args: string[], input?: string): Promise<Result> => run(DOCKER, args, undefined, {}, input);
 
   before(async function () {
     if (!fs.existsSync(DOCKER)) this.skip();
@@ -79,6 +81,20 @@ describe('e2e: docker build (legacy builder) against tdockd', function () {
     assert.equal(again.stdout.match(/Using cache/g)?.length, 5, again.stdout);
     assert.ok(again.stdout.includes(`Successfully built ${id.slice(7, 19)}`));
   });
+
+  for (const cliBuild of ['0', '1']) {
+    it(`docker-compose 1.29 build (COMPOSE_DOCKER_CLI_BUILD=${cliBuild}) tags <project>_<service>`, async function () {
+      if (!fs.existsSync(COMPOSE)) this.skip();
+      const dir = path.join(roots.dir, `compose${cliBuild}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${image}\nARG V=none\nRUN echo "v=$V" > /v\nCMD ["cat", "/v"]\n`);
+      fs.writeFileSync(path.join(dir, 'docker-compose.yml'), `version: "3"\nservices:\n  web:\n    build:\n      context: .\n      args:\n        V: "${cliBuild}"\n`);
+      const r = await run(COMPOSE, ['-p', `p${cliBuild}`, 'build'], dir, { COMPOSE_DOCKER_CLI_BUILD: cliBuild });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const out = await docker(['run', '--rm', '--network', 'none', `p${cliBuild}_web`]);
+      assert.equal(out.stdout, `v=${cliBuild}\n`, out.stderr);
+    });
+  }
 
   it('takes a Dockerfile from stdin and reports a failing RUN with its exit code', async () => {
     const r = await docker(['build', '-f', '-', ctx], `FROM ${image}\nRUN echo going; exit 7\n`);
