@@ -9,6 +9,12 @@ import { NAME_RE, parseDetachKeys, randomId, randomName, readLogs, timeNs } from
 import { pump } from '../src/services/streams.js';
 import { goFileMode } from '../src/services/archive.js';
 import { probeCommand } from '../src/services/health.js';
+import type { NetworkManager } from '../src/network/manager.js';
+import type { NetworkService } from '../src/api/services.js';
+import type { ContainerNetworking } from '../src/services/index.js';
+
+/** Compile-time: the network manager fits the seam containers attach through. */
+export const networkManagerFits = (m: NetworkManager): ContainerNetworking & NetworkService => m;
 
 describe('engine services: streams, logs, names', () => {
   let dir: string;

@@ -11,6 +11,7 @@ import type { Mount } from '../store/snapshots.js';
 import { nowNano, ZERO_TIME, type ContainerRecord, type ContainerStore, type MountPoint } from './records.js';
 import type { LocalVolumes } from './volumes.js';
 import { randomId } from './names.js';
+import { usesNetworking, type ContainerNetworking } from './networking.js';
 
 /** What create and the spec builder need. */
 export interface CreateDeps {
@@ -21,11 +22,13 @@ export interface CreateDeps {
   cgroupVersion?: 1 | 2;
   /** Host pid of a running container (for `container:<id>` namespaces). */
   pidOf: (ref: string) => number;
+  /** The networking service; absent: only none, host and container:<id> (bridge degrades to none). */
+  networking?: ContainerNetworking;
 }
 
 /** Network modes that work until the networking service lands. */
 function checkNetworkMode(mode: string, deps: CreateDeps): void {
-  if (['', 'default', 'bridge', 'none', 'host'].includes(mode)) return;
+  if (['', 'default', 'bridge', 'none', 'host'].includes(mode) || (deps.networking && usesNetworking(mode))) return;
   if (mode.startsWith('container:')) {
     deps.store.get(mode.slice(10));
     return;
@@ -58,7 +61,7 @@ function resolvConf(host: boolean): string {
   return lines.join('\n').replace(/\n*$/, '\n');
 }
 
-async function writeEtcFiles(dir: string, rec: Pick<ContainerRecord, 'Id' | 'Config' | 'HostConfig'>): Promise<void> {
+async function writeEtcFiles(dir: string, rec: Pick<ContainerRecord, 'Id' | 'Config' | 'HostConfig'>, given?: { hosts: string; resolvConf: string }): Promise<void> {
   const host = rec.HostConfig.NetworkMode === 'host';
   const hostname = rec.Config.Hostname || rec.Id.slice(0, 12);
   await fs.promises.writeFile(path.join(dir, 'hostname'), `${hostname}\n`);
@@ -75,8 +78,8 @@ async function writeEtcFiles(dir: string, rec: Pick<ContainerRecord, 'Id' | 'Con
     const ip = e.slice(i + 1);
     if (i > 0) hosts += `${ip === 'host-gateway' ? '127.0.0.1' : ip}\t${e.slice(0, i)}\n`;
   }
-  await fs.promises.writeFile(path.join(dir, 'hosts'), hosts);
-  await fs.promises.writeFile(path.join(dir, 'resolv.conf'), resolvConf(host));
+  await fs.promises.writeFile(path.join(dir, 'hosts'), given?.hosts ?? hosts);
+  await fs.promises.writeFile(path.join(dir, 'resolv.conf'), given?.resolvConf ?? resolvConf(host));
 }
 
 /** Volume names and host paths a container's Binds/Mounts/Volumes need; creates what is missing. */
@@ -155,11 +158,20 @@ export async function createContainer(req: { name?: string; body: ContainerCreat
       RestartCount: 0, LogPath: path.join(dir, `${id}-json.log`), ResolvConfPath: path.join(dir, 'resolv.conf'), HostnamePath: path.join(dir, 'hostname'), HostsPath: path.join(dir, 'hosts'),
       Mounts: vols.mounts, Networks: createNetworks(hc, req.body), Rootfs: rootfs, AnonymousVolumes: vols.anonymous, HasBeenManuallyStopped: false,
     };
-    await writeEtcFiles(dir, rec);
+    if (deps.networking && usesNetworking(hc.NetworkMode)) {
+      await deps.networking.connectAtCreate({ id, name: name.slice(1), ...(merged.Labels ? { labels: merged.Labels } : {}) }, hc.NetworkMode, req.body.NetworkingConfig?.EndpointsConfig);
+      rec.Networks = {};
+      const files = deps.networking.containerFiles(id, {
+        hostname: merged.Hostname || id.slice(0, 12), ...(merged.Domainname ? { domainname: merged.Domainname } : {}),
+        ...(hc.ExtraHosts ? { extraHosts: hc.ExtraHosts } : {}), ...(hc.Dns ? { dns: hc.Dns } : {}), ...(hc.DnsSearch ? { dnsSearch: hc.DnsSearch } : {}), ...(hc.DnsOptions ? { dnsOptions: hc.DnsOptions } : {}),
+      });
+      await writeEtcFiles(dir, rec, files);
+    } else await writeEtcFiles(dir, rec);
     buildSpec(rec, deps, true); // dockerd rejects bad HostConfig at create
     await deps.store.save(rec);
     return rec;
   } catch (err) {
+    await deps.networking?.release(id).catch(() => undefined);
     deps.store.releaseName(name);
     if (rootfs) await deps.images.snapshots.removeActive(id).catch(() => undefined);
     await fs.promises.rm(dir, { recursive: true, force: true });

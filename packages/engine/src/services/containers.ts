@@ -22,6 +22,7 @@ import { statsJson, topOf } from './stats.js';
 import { HealthMonitor } from './health.js';
 import { ContainerArchive } from './archive.js';
 import { commitContainer, upperChanges } from './commit-diff.js';
+import { usesNetworking } from './networking.js';
 
 export { CONTAINER_LIST_FILTERS };
 
@@ -105,6 +106,7 @@ export class Containers implements ContainerService {
   private async onExit(rec: ContainerRecord, exit: ExitRecord): Promise<void> {
     if (this.closed) return;
     this.health.stop(rec.Id);
+    if (this.netOf(rec)) await this.d.networking?.detach(rec.Id).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'network detach failed'));
     const s = rec.State;
     const ranMs = Date.now() - Date.parse(s.StartedAt);
     Object.assign(s, { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled ?? false, FinishedAt: nowNano(Date.parse(exit.exitedAt) || Date.now()), Error: exit.error && exit.error.step !== 'exec' ? exit.error.message : '' });
@@ -176,11 +178,23 @@ export class Containers implements ContainerService {
     if (!opts.all && !opts.filters.has('status') && !opts.filters.has('exited')) recs = recs.filter((r) => r.State.Running);
     recs.sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created) || (b.Created < a.Created ? -1 : 1));
     if (opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map((r) => summaryView(r, now, this.d.imageName(r.Image, r.Config.Image ?? '')));
+    return recs.map((r) => {
+      const v = summaryView(r, now, this.d.imageName(r.Image, r.Config.Image ?? ''));
+      if (this.netOf(r) && this.d.networking) v.NetworkSettings = { Networks: this.d.networking.containerNetworks(r.Id) };
+      return v;
+    });
   }
 
   async inspect(id: string): Promise<JsonObject> {
-    return inspectView(this.store.get(id));
+    const rec = this.store.get(id);
+    const v = inspectView(rec);
+    if (this.netOf(rec) && this.d.networking) v.NetworkSettings = { ...(v.NetworkSettings as JsonObject), ...this.d.networking.settings(rec.Id), Networks: this.d.networking.containerNetworks(rec.Id) };
+    return v;
+  }
+
+  /** Whether the networking service handles this container's network. */
+  private netOf(rec: ContainerRecord): boolean {
+    return this.d.networking !== undefined && usesNetworking(rec.HostConfig.NetworkMode);
   }
 
   async start(id: string): Promise<void> {
@@ -206,6 +220,7 @@ export class Containers implements ContainerService {
         logPath: rec.HostConfig.LogConfig?.Type === 'none' ? '/dev/null' : rec.LogPath,
         ...(maxSize ? { logRotation: { maxSize, maxFiles: Number(lc['max-file'] ?? 1) || 1 } } : {}),
         ...(rec.Config.Tty && cs && cs[0] && cs[1] ? { consoleSize: { rows: cs[0], cols: cs[1] } } : {}),
+        ...(this.netOf(rec) ? { network: async (pid: number) => void (await this.d.networking?.attach(rec.Id, pid, { ports: { ExposedPorts: rec.Config.ExposedPorts ?? {}, PortBindings: rec.HostConfig.PortBindings ?? {}, PublishAllPorts: rec.HostConfig.PublishAllPorts ?? false } })) } : {}),
       });
       const hooks = [...(this.startHooks.get(rec.Id) ?? [])];
       this.startHooks.delete(rec.Id);
@@ -225,6 +240,7 @@ export class Containers implements ContainerService {
         await this.store.save(rec);
         this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode, Error: { Message: (err as Error).message } });
         await this.cleanupRuntime(rec.Id);
+        if (this.netOf(rec)) await this.d.networking?.detach(rec.Id).catch(() => undefined);
         if (rec.HostConfig.AutoRemove) await this.remove(rec.Id, { force: true, volumes: true, link: false }).catch(() => undefined);
         throw err;
       }
@@ -355,6 +371,7 @@ export class Containers implements ContainerService {
     for (const h of this.startHooks.get(rec.Id) ?? []) void h();
     this.startHooks.delete(rec.Id);
     await this.cleanupRuntime(rec.Id);
+    if (this.netOf(rec)) await this.d.networking?.release(rec.Id).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'network release failed'));
     await this.d.images.snapshots.removeActive(rec.Id);
   }
 
@@ -443,6 +460,7 @@ export class Containers implements ContainerService {
     rec.Name = next;
     this.store.releaseName(old);
     await this.store.save(rec);
+    if (this.netOf(rec)) await this.d.networking?.rename(rec.Id, next);
     this.event(rec, 'rename', { oldName: old });
   }
 

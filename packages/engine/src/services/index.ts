@@ -8,7 +8,8 @@ import { RegistryClient } from '@tdock/registry-client';
 import { familiarString, parseReference } from '@tdock/core';
 import { createEventHub, type EventHub } from '../api/events-hub.js';
 import { engineId, readHostFacts } from '../api/host-system.js';
-import type { Services, SystemService } from '../api/services.js';
+import type { NetworkService, Services, SystemService } from '../api/services.js';
+import type { ContainerNetworking } from './networking.js';
 import type { JsonObject } from '../api/types.js';
 import { ImageStore } from '../store/image-store.js';
 import { sysFsOps, sysMountOps } from '../store/sys-ops.js';
@@ -28,6 +29,8 @@ export { ContainerStore } from './records.js';
 export type { ContainerRecord, ContainerState, MountPoint } from './records.js';
 export { parseDetachKeys, readLogs, timeNs } from './streams.js';
 export { randomId, randomName, NAME_RE } from './names.js';
+export type { ContainerNetworking } from './networking.js';
+
 
 /** A logger (pino's shape). */
 export interface ServicesLogger {
@@ -51,6 +54,12 @@ export interface ServicesOptions {
   registry?: { insecureRegistries?: string[]; mirrors?: string[]; certsDir?: string };
   /** Shared event bus (default: a new one). */
   events?: EventHub;
+  /**
+   * The networking service (`NetworkManager` from src/network fits): the NetworkService the API
+   * serves and what containers attach through. Absent: the predefined networks only, `bridge`
+   * degrades to a private namespace with loopback.
+   */
+  networking?: ContainerNetworking & NetworkService;
   /** Reported by `/version`. */
   buildTime?: string;
   gitCommit?: string;
@@ -89,6 +98,7 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
   const ctr = new Containers({
     store, images, volumes, runtime, publish, log,
     seccompProfile: loadDockerDefaultProfile(),
+    ...(opts.networking ? { networking: opts.networking } : {}),
     ...(cgroupVersion ? { cgroupVersion } : {}),
     pidOf: (ref) => {
       const r = store.get(ref);
@@ -132,7 +142,7 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
   return {
     system, containers: ctr, exec, events, volumes, build,
     images: imageSvc,
-    networks: new PredefinedNetworks(store, id),
+    networks: opts.networking ?? new PredefinedNetworks(store, id),
     async close(): Promise<void> {
       ctr.close();
       runtime.close();
