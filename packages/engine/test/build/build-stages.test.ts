@@ -57,6 +57,36 @@ describe('build service: stages, ADD, ownership, cancel, prune', function () {
     assert.equal((await imageFile(env.store, r.id!, 'one'))?.data, 'one\n');
   });
 
+  it('runs independent stages at the same time and copies from both', async () => {
+    const stage = (n: string): string => `FROM ${env.busybox} AS ${n}\nRUN cut -d\\  -f1 /proc/uptime > /start && sleep 1 && cut -d\\  -f1 /proc/uptime > /end\n`;
+    const r = await runBuild(env.svc, {
+      Dockerfile: `${stage('a')}${stage('b')}FROM ${env.busybox}\nCOPY --from=a /start /end /a/\nCOPY --from=b /start /end /b/\n`,
+    }, { nocache: '1' });
+    assert.equal(r.error, undefined, r.text);
+    const t = async (p: string): Promise<number> => Number((await imageFile(env.store, r.id!, p))!.data!.trim());
+    const [as, ae, bs, be] = await Promise.all([t('a/start'), t('a/end'), t('b/start'), t('b/end')]);
+    assert.ok(as < be && bs < ae, `run intervals overlap: a ${as}..${ae}, b ${bs}..${be}`);
+  });
+
+  it('runs heredoc scripts and keeps a cache mount between builds, out of the layers', async () => {
+    const files = {
+      Dockerfile: [
+        `FROM ${env.busybox}`,
+        'RUN <<EOF',
+        'echo from heredoc > /h',
+        'EOF',
+        'RUN --mount=type=cache,target=/cache echo x >> /cache/log && wc -l < /cache/log > /count',
+      ].join('\n'),
+    };
+    const one = await runBuild(env.svc, files, { nocache: '1' });
+    assert.equal(one.error, undefined, one.text);
+    assert.equal((await imageFile(env.store, one.id!, 'h'))?.data, 'from heredoc\n');
+    assert.equal(await imageFile(env.store, one.id!, 'cache/log'), undefined);
+    assert.equal(await imageFile(env.store, one.id!, 'dev/pipes'), undefined);
+    const two = await runBuild(env.svc, files, { nocache: '1' });
+    assert.equal((await imageFile(env.store, two.id!, 'count'))?.data?.trim(), String(Number((await imageFile(env.store, one.id!, 'count'))?.data?.trim()) + 1));
+  });
+
   it('stops a RUN when the client goes away, leaving no container behind', async () => {
     const ac = new AbortController();
     const p = runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN echo started && sleep 60 && echo finished\n` }, { nocache: '1' }, { signal: ac.signal });
