@@ -92,6 +92,18 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.ok(!nocache.text.includes('Using cache'));
   });
 
+  it('q=1 sends only the image ID (aux and stream), with labels and build args applied', async () => {
+    const r = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nARG X\nRUN echo "$X" > /x\n` }, {
+      q: 'True', buildargs: JSON.stringify({ X: 'ex', UNUSED: 'u' }), labels: JSON.stringify({ 'com.example.k': 'v' }),
+    });
+    assert.equal(r.error, undefined);
+    assert.deepEqual(r.messages.filter((m) => m.stream !== undefined), [{ stream: `${r.id}\n` }]);
+    assert.equal((await imageFile(env.store, r.id!, 'x'))?.data, 'ex\n');
+    assert.deepEqual((await imageConfig(env.store, r.id!)).config?.Labels, { 'com.example.k': 'v' });
+    const loud = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nARG X\nRUN echo "$X" > /x\n` }, { buildargs: JSON.stringify({ X: 'ex', UNUSED: 'u' }) });
+    assert.match(loud.text, /\[Warning\] One or more build-args \[UNUSED\] were not consumed\n/);
+  });
+
   it('reports a failing RUN with its exit code, in docker\'s words', async () => {
     const r = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN echo before\nRUN exit 3\n` });
     assert.ok(r.error);
