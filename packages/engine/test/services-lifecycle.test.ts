@@ -226,6 +226,17 @@ describe('engine services (runtime + store, no HTTP)', function () {
     assert.equal((await st(gone)).ExitCode, 137);
     await svc.containers.stop(keep, { timeout: 30 });
     assert.equal((await st(keep)).ExitCode, 0);
+    // An `always` container that is not running when the daemon starts is started with it.
+    await svc.containers.update(keep, { RestartPolicy: { Name: 'always' } });
+    await svc.close();
+    svc = await open();
+    let running = false;
+    for (let i = 0; i < 100 && !running; i++) {
+      running = (await st(keep)).Running === true;
+      if (!running) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(running, 'restarted with the daemon');
+    await svc.containers.stop(keep, { timeout: 30 });
     await svc.containers.remove(keep, { force: false, volumes: false, link: false });
     await svc.containers.remove(gone, { force: false, volumes: false, link: false });
   });

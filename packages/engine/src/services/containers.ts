@@ -16,7 +16,7 @@ import type { ContainerConfig, ContainerCreateBody, CreateResponse, JsonObject, 
 import { matchKVList } from '../api/filters.js';
 import { buildSpec, createContainer, type CreateDeps } from './container-create.js';
 import { CONTAINER_LIST_FILTERS, inspectView, listFilter, summaryView } from './container-views.js';
-import { nowNano, type ContainerRecord } from './records.js';
+import { nowNano, ZERO_TIME, type ContainerRecord } from './records.js';
 import { attachSession, parseDetachKeys, readLogs } from './streams.js';
 import { statsJson, topOf } from './stats.js';
 import { HealthMonitor } from './health.js';
@@ -72,7 +72,17 @@ export class Containers implements ContainerService {
   /** Live-restore: reconnect to every shim; containers that exited meanwhile get their exit recorded. */
   async restore(): Promise<void> {
     for (const rec of this.store.all()) {
-      if (!rec.State.Running && !rec.State.Restarting) continue;
+      if (!rec.State.Running && !rec.State.Restarting) {
+        // dockerd starts `always` containers (even manually stopped ones) and `unless-stopped` ones that
+        // were not stopped by hand when the daemon starts.
+        const policy = rec.HostConfig.RestartPolicy?.Name;
+        const stale = fs.existsSync(this.d.runtime.stateDir(rec.Id)) && this.d.runtime.exitRecord(rec.Id) !== undefined;
+        if (stale) await this.cleanupRuntime(rec.Id);
+        if ((policy === 'always' || (policy === 'unless-stopped' && !rec.HasBeenManuallyStopped)) && rec.State.StartedAt !== ZERO_TIME) {
+          this.start(rec.Id).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'starting a container with a restart policy failed'));
+        }
+        continue;
+      }
       let status: string;
       try {
         status = (await this.d.runtime.state(rec.Id)).status;
