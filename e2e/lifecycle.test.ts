@@ -100,6 +100,20 @@ describe('e2e: container lifecycle against tdockd', function () {
     assert.notEqual(gone.code, 0);
   });
 
+  it('run -it and exec -it under a pty: a terminal inside, exit codes out', async function () {
+    if (!fs.existsSync('/usr/bin/script')) this.skip();
+    const pty = (cmd: string): Promise<Result> => run('/usr/bin/script', ['-qec', cmd, '/dev/null'], env);
+    const r = await pty(`${DOCKER} run -it --rm --network none ${image} sh -c 'tty; exit 5'`);
+    assert.equal(r.code, 5, r.stdout + r.stderr);
+    assert.match(r.stdout, /\/dev\/console\r\n/);
+    const d = await docker(['run', '-d', '--name', 'e2e-tty', '--network', 'none', image, 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done']);
+    assert.equal(d.code, 0, d.stderr);
+    const e = await pty(`${DOCKER} exec -it e2e-tty sh -c '[ -t 0 ] && echo "term=$TERM"; exit 6'`);
+    assert.equal(e.code, 6, e.stdout + e.stderr);
+    assert.match(e.stdout, /term=xterm\r\n/);
+    await docker(['rm', '-f', 'e2e-tty']);
+  });
+
   it('answers Docker\'s conflict for a taken name', async () => {
     assert.equal((await docker(['create', '--name', 'e2e-dup', '--network', 'none', image, 'true'])).code, 0);
     const again = await docker(['create', '--name', 'e2e-dup', '--network', 'none', image, 'true']);

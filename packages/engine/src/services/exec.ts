@@ -61,7 +61,7 @@ export class Execs implements ExecService {
     const cs = opts.consoleSize ?? (b.ConsoleSize && b.ConsoleSize.length === 2 ? [b.ConsoleSize[0], b.ConsoleSize[1]] as [number, number] : undefined);
     const user = b.User || rec.Config.User;
     const session = await this.d.runtime.exec(rec.Id, {
-      args: b.Cmd ?? [], env: b.Env ?? [], ...(b.WorkingDir || rec.Config.WorkingDir ? { cwd: b.WorkingDir || rec.Config.WorkingDir } : {}),
+      args: b.Cmd ?? [], env: tty && !(b.Env ?? []).some((e) => e.startsWith('TERM=')) ? [...(b.Env ?? []), 'TERM=xterm'] : (b.Env ?? []), ...(b.WorkingDir || rec.Config.WorkingDir ? { cwd: b.WorkingDir || rec.Config.WorkingDir } : {}),
       ...(user ? { user: resolveContainerUser(rec, user) } : {}), tty, stdin: withStdin, privileged: b.Privileged ?? false,
       ...(tty && cs && cs[0] && cs[1] ? { consoleSize: { rows: cs[0], cols: cs[1] } } : {}),
     });
