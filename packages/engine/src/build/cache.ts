@@ -21,12 +21,34 @@ export interface CacheRecord {
 
 const hexOf = (key: string): string => key.replace(/^sha256:/, '');
 
-/** Build cache records on disk; safe for concurrent use (writes are atomic renames). */
+/**
+ * Build cache records on disk; safe for concurrent use (writes are atomic renames). While the daemon runs, every
+ * record's blob is leased in the content store, so the store's garbage collection (`rmi`, image prune) keeps cached
+ * layers; snapshots it removes are recreated from the blobs when a build uses them.
+ */
 export class BuildCache {
+  private readonly leases = new Map<string, () => void>();
+
   constructor(readonly root: string, private readonly content: ContentStore) {}
 
+  /** Creates the directory and leases the blobs of the existing records. */
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true });
+    for (const name of await readdir(this.root)) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        const rec = JSON.parse(await readFile(join(this.root, name), 'utf8')) as CacheRecord;
+        this.hold(name.slice(0, -5), rec);
+      } catch {
+        // unreadable records are misses
+      }
+    }
+  }
+
+  private hold(hex: string, rec: CacheRecord): void {
+    this.leases.get(hex)?.();
+    this.leases.delete(hex);
+    if (rec.layer) this.leases.set(hex, this.content.lease([rec.layer.digest]));
   }
 
   async get(key: string): Promise<CacheRecord | undefined> {
@@ -43,6 +65,7 @@ export class BuildCache {
 
   async put(key: string, rec: CacheRecord): Promise<void> {
     await writeJsonAtomic(join(this.root, `${hexOf(key)}.json`), rec);
+    this.hold(hexOf(key), rec);
   }
 
   /** Parts of every record whose parent is `parent`. */
@@ -73,6 +96,8 @@ export class BuildCache {
       }
       if (rec && keep(rec)) continue;
       await rm(join(this.root, name), { force: true });
+      this.leases.get(name.slice(0, -5))?.();
+      this.leases.delete(name.slice(0, -5));
       out.push({ key: name.slice(0, -5), size: rec?.layer?.size ?? 0 });
     }
     return out;

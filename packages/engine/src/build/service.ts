@@ -134,10 +134,13 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
   const initLayer = ensureInitLayer(builderRoot);
   const cache = new BuildCache(join(builderRoot, 'cache'), deps.store.content);
   mkdirSync(cache.root, { recursive: true });
+  const ready = cache.init();
+  ready.catch(() => undefined);
 
   return {
     async build({ context, query, registryConfig, progress, signal }): Promise<void> {
       const req = parseBuildQuery(query);
+      await ready;
       const ctxDir = await mkdtemp(join(tmp, 'ctx-'));
       const sde = req.buildArgs.SOURCE_DATE_EPOCH;
       const epoch = sde !== undefined && sde !== null && /^\d+$/.test(sde) ? Number(sde) : undefined;
@@ -201,6 +204,7 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
     },
 
     async prune(): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+      await ready;
       const removed = await cache.prune();
       await deps.store.collect();
       return { CachesDeleted: removed.map((r) => r.key), SpaceReclaimed: removed.reduce((n, r) => n + r.size, 0) };

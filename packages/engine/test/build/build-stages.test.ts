@@ -1,6 +1,7 @@
 // Multi-stage builds, ADD of a local tar, --chown against the image's passwd, USER with WORKDIR, cancellation and
 // /build/prune, through the build service over a real store and runtime.
 import assert from 'node:assert/strict';
+import { chainIds } from '../../src/store/digest.js';
 import { buildTar } from '../../src/store/tar-writer.js';
 import { buildEnv, imageConfig, imageFile, runBuild, type BuildEnv } from './support.js';
 
@@ -97,6 +98,21 @@ describe('build service: stages, ADD, ownership, cancel, prune', function () {
     assert.match(r.text, /Running in/);
     assert.doesNotMatch(r.text, /^finished$/m, 'the step was killed, not waited for');
     assert.deepEqual(await env.runtime.list(), []);
+  });
+
+  it('keeps the cache through rmi\'s garbage collection, recreating collected snapshots from the blobs', async () => {
+    const files = { Dockerfile: `FROM ${env.busybox}\nRUN echo kept > /kept\n` };
+    const first = await runBuild(env.svc, files, { t: 'gc-test:1' });
+    assert.equal(first.error, undefined, first.text);
+    const top = chainIds((await imageConfig(env.store, first.id!)).rootfs.diff_ids).at(-1)!;
+    await env.store.remove('gc-test:1');
+    assert.equal(env.store.tryResolve(first.id!), undefined);
+    assert.equal(await env.store.snapshots.has(top), false, 'rmi collected the layer\'s snapshot');
+    const again = await runBuild(env.svc, files, { t: 'gc-test:1' });
+    assert.equal(again.error, undefined, again.text);
+    assert.match(again.text, /RUN echo kept > \/kept\n ---> Using cache\n/);
+    assert.equal(again.id, first.id);
+    assert.equal((await imageFile(env.store, again.id!, 'kept'))?.data, 'kept\n');
   });
 
   it('/build/prune removes the cache records: the next build runs every step again', async () => {
