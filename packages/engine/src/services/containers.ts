@@ -495,8 +495,12 @@ export class Containers implements ContainerService {
 
   async changes(id: string): Promise<Array<{ Path: string; Kind: number }>> {
     const rec = this.store.get(id);
-    const mountpoints = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/dev', ...rec.Mounts.map((m) => m.Destination), ...Object.keys(rec.HostConfig.Tmpfs ?? {})]);
-    return upperChanges(rec.Rootfs.upper ?? '', rec.Rootfs.lowers, mountpoints);
+    return upperChanges(rec.Rootfs.upper ?? '', rec.Rootfs.lowers, new Set(this.mountPoints(rec)));
+  }
+
+  /** Paths the init creates as mount targets (Docker keeps them in the init layer). */
+  private mountPoints(rec: ContainerRecord): string[] {
+    return ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/dev', ...rec.Mounts.map((m) => m.Destination), ...Object.keys(rec.HostConfig.Tmpfs ?? {})];
   }
 
   async export(id: string, signal: AbortSignal): Promise<Readable> {
@@ -522,6 +526,21 @@ export class Containers implements ContainerService {
     const pause = opts.pause && rec.State.Running && !rec.State.Paused;
     if (pause) await this.d.runtime.pause(rec.Id).catch(() => undefined);
     try {
+      if (!rec.State.Running && rec.Rootfs.upper) {
+        // Mount-point placeholders the init created (not in the image) stay out of the layer, as
+        // Docker's init layer does; the next start creates them again.
+        const points = new Set(this.mountPoints(rec));
+        for (const c of upperChanges(rec.Rootfs.upper, rec.Rootfs.lowers)) {
+          if (c.Kind !== 1 || !points.has(c.Path)) continue;
+          const p = path.join(rec.Rootfs.upper, c.Path);
+          try {
+            if (fs.lstatSync(p).isDirectory()) fs.rmdirSync(p); // only an empty placeholder
+            else if (fs.lstatSync(p).size === 0) fs.rmSync(p);
+          } catch {
+            // not empty: it is content, keep it
+          }
+        }
+      }
       const id = await commitContainer(this.d.images, rec, opts);
       this.event(rec, 'commit', { comment: opts.comment ?? '', ...(opts.repo ? { imageName: opts.repo } : {}) });
       return { Id: id };
