@@ -1,7 +1,10 @@
 // The engine's services against the real runtime and image store (no HTTP): container lifecycle,
 // names, attach, logs, exec, volumes, events and live-restore, with the kit's busybox.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { fixtures, startRegistry, tempRoots, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 import type { EngineEvent, OutputChunk, ProgressSink, StreamSink } from '../src/api/services.js';
 import { createServices, type EngineServices } from '../src/services/index.js';
@@ -191,6 +194,33 @@ describe('engine services (runtime + store, no HTTP)', function () {
     await svc.containers.remove(c2, { force: false, volumes: false, link: false });
     await svc.containers.remove(id, { force: false, volumes: false, link: false });
     await svc.images.remove('committed:v1', { force: false, noprune: false });
+  });
+
+  it('copies files out of and into a stopped and a running container, inside its root', async () => {
+    const id = await create(['sh', '-c', 'echo data > /tmp/f; trap "exit 0" TERM; while true; do sleep 0.1; done'], {}, 'cp-box');
+    const tarOf = (file: string, content: string): Readable => {
+      const dir = fs.mkdtempSync(path.join(roots.dir, 'cp-'));
+      fs.writeFileSync(path.join(dir, file), content);
+      return Readable.from([execFileSync('tar', ['-c', '-f', '-', '-C', dir, file])]);
+    };
+    const listTar = async (r: Readable): Promise<string> => {
+      const chunks: Buffer[] = [];
+      for await (const c of r) chunks.push(c as Buffer);
+      return execFileSync('tar', ['-x', '-O', '-f', '-'], { input: Buffer.concat(chunks) }).toString();
+    };
+    for (const phase of ['stopped', 'running']) {
+      await svc.containers.start(id, {});
+      if (phase === 'stopped') await svc.containers.stop(id, { timeout: 30 });
+      const st = await svc.containers.statPath(id, '/tmp/f');
+      assert.equal(st.name, 'f');
+      assert.equal(st.size, 5);
+      const { tar } = await svc.containers.getArchive(id, '/tmp/f', never());
+      assert.equal(await listTar(tar), 'data\n', phase);
+      await svc.containers.putArchive(id, '/tmp', tarOf(`in-${phase}`, phase), { noOverwriteDirNonDir: false, copyUIDGID: false });
+      assert.equal(await listTar((await svc.containers.getArchive(id, `/tmp/in-${phase}`, never())).tar), phase);
+      await rejectsKind(svc.containers.statPath(id, '/../../../etc/shadow'), 'not-found');
+    }
+    await svc.containers.remove(id, { force: true, volumes: false, link: false });
   });
 
   it('publishes the lifecycle as events with Docker\'s attributes, replayed with since', async () => {

@@ -55,9 +55,10 @@ export class Containers implements ContainerService {
   constructor(private readonly d: ContainerServiceDeps) {
     this.archive = new ContainerArchive(d.runtime, (ref) => {
       const r = d.store.get(ref);
-      if (!r.State.Running || r.State.Restarting) throw conflict(`container ${r.Id} is not running`);
-      return r.Id;
-    });
+      if (r.State.Running && !r.State.Restarting) return { id: r.Id, running: true };
+      if (this.busy.has(r.Id)) throw conflict(`container ${r.Id} is starting`);
+      return { id: r.Id, running: false, rootfs: r.Rootfs, scratch: d.store.dir(r.Id) };
+    }, sysMountOps());
     this.health = new HealthMonitor({ runtime: d.runtime, save: (r) => d.store.save(r), event: (r, a) => this.event(r, a), current: (id) => d.store.tryGet(id) });
   }
 
