@@ -179,6 +179,8 @@ describe('engine services (runtime + store, no HTTP)', function () {
     await svc.containers.start(id, {});
     await w.result;
     assert.deepEqual(await svc.containers.changes(id), [{ Path: '/bin', Kind: 0 }, { Path: '/bin/ls', Kind: 2 }, { Path: '/tmp', Kind: 0 }, { Path: '/tmp/new', Kind: 1 }]);
+    const [sized] = await svc.containers.list({ all: true, limit: -1, size: true, filters: new Map([['id', [id]]]) });
+    assert.ok((sized.SizeRw as number) > 0 && (sized.SizeRootFs as number) > (sized.SizeRw as number), JSON.stringify(sized));
     const { Id } = await svc.containers.commit({ container: id, repo: 'committed', tag: 'v1', pause: true, changes: ['CMD ["cat", "/tmp/new"]'], config: {} });
     const img = await svc.images.inspect('committed:v1');
     assert.equal(img.Id, Id);

@@ -1,6 +1,7 @@
 // The container service (DESIGN §7): Docker's container lifecycle over the records, the image store
 // and the runtime (one shim per running container). Exits are observed through the runtime's wait,
 // which also works after a restart of tdockd (live-restore, see `restore`).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +10,7 @@ import { conflict, TdockError } from '@tdock/core';
 const notModified = (message: string): TdockError => new TdockError('not-modified', message);
 import type { Attachment, ExitRecord, Runtime } from '@tdock/runtime';
 import { sysMountOps } from '../store/sys-ops.js';
+import { imageSize } from '../store/image-views.js';
 import type { EventInput } from '../api/events-hub.js';
 import type { Filters } from '../api/query.js';
 import type { AttachOptions, ContainerService, LogsOptions, PathStat, StreamSession } from '../api/services.js';
@@ -189,16 +191,25 @@ export class Containers implements ContainerService {
     if (!opts.all && !opts.filters.has('status') && !opts.filters.has('exited')) recs = recs.filter((r) => r.State.Running);
     recs.sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created) || (b.Created < a.Created ? -1 : 1));
     if (opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return recs.map((r) => {
+    return Promise.all(recs.map(async (r) => {
       const v = summaryView(r, now, this.d.imageName(r.Image, r.Config.Image ?? ''));
       if (this.netOf(r) && this.d.networking) v.NetworkSettings = { Networks: this.d.networking.containerNetworks(r.Id) };
+      if (opts.size) Object.assign(v, await this.sizes(r));
       return v;
-    });
+    }));
   }
 
-  async inspect(id: string): Promise<JsonObject> {
+  /** `SizeRw` (the upper layer) and `SizeRootFs` (plus the image), as `ps --size` and inspect show. */
+  private async sizes(r: ContainerRecord): Promise<{ SizeRw: number; SizeRootFs: number }> {
+    const rw = r.Rootfs.upper ? duBytes(r.Rootfs.upper) : 0;
+    const img = this.d.images.tryResolve(r.Image);
+    return { SizeRw: rw, SizeRootFs: rw + (img ? await imageSize(this.d.images, img) : 0) };
+  }
+
+  async inspect(id: string, opts: { size: boolean } = { size: false }): Promise<JsonObject> {
     const rec = this.store.get(id);
     const v = inspectView(rec);
+    if (opts.size) Object.assign(v, await this.sizes(rec));
     if (this.netOf(rec) && this.d.networking) v.NetworkSettings = { ...(v.NetworkSettings as JsonObject), ...this.d.networking.settings(rec.Id), Networks: this.d.networking.containerNetworks(rec.Id) };
     return v;
   }
@@ -583,6 +594,12 @@ export class Containers implements ContainerService {
     const running = all.filter((r) => r.State.Running && !r.State.Paused).length;
     return { total: all.length, running, paused, stopped: all.length - running - paused };
   }
+}
+
+/** Bytes under a directory (`du -sb`), 0 when unreadable. */
+function duBytes(dir: string): number {
+  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]) || 0;
 }
 
 /** go-units RAMInBytes for `max-size` (`10m`, `1g`, bytes). */

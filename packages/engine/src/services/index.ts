@@ -121,8 +121,8 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
     facts: async () => readHostFacts({ dataRoot: opts.dataRoot, ...(cgroupRoot ? { cgroupRoot } : {}), ...(opts.buildTime ? { buildTime: opts.buildTime } : {}), ...(opts.gitCommit ? { gitCommit: opts.gitCommit } : {}) }, () => ({ containers: ctr.counts(), images: images.metadata.images().length })),
     diskUsage: async () => {
       const du = await images.diskUsage((imageId) => store.all().filter((r) => r.Image === imageId).length);
-      const cs = await ctr.list({ all: true, limit: -1, size: false, filters: new Map() });
-      return { LayersSize: du.LayersSize, Images: du.Images as unknown as JsonObject[], Containers: cs.map((c) => ({ ...c, SizeRw: 0, SizeRootFs: 0 })), Volumes: volumes.diskUsage(), BuildCache: [] };
+      const cs = await ctr.list({ all: true, limit: -1, size: true, filters: new Map() });
+      return { LayersSize: du.LayersSize, Images: du.Images as unknown as JsonObject[], Containers: cs, Volumes: volumes.diskUsage(), BuildCache: [] };
     },
     auth: async (config, signal) => {
       const client = new RegistryClient({ ...(opts.registry?.insecureRegistries ? { insecureRegistries: opts.registry.insecureRegistries } : {}) });
