@@ -225,6 +225,36 @@ describe('engine services (runtime + store, no HTTP)', function () {
     await svc.containers.remove(id, { force: true, volumes: false, link: false });
   });
 
+  it('restarts on failure up to the maximum with backoff, and runs health checks into healthy', async () => {
+    const id = await create(['sh', '-c', 'echo run; exit 1'], { HostConfig: { NetworkMode: 'none', RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } } });
+    await svc.containers.start(id, {});
+    let ins = await svc.containers.inspect(id, { size: false });
+    for (let i = 0; i < 200 && !((ins.RestartCount as number) === 2 && (ins.State as { Status: string }).Status === 'exited'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      ins = await svc.containers.inspect(id, { size: false });
+    }
+    assert.equal(ins.RestartCount, 2);
+    assert.equal((ins.State as { ExitCode: number }).ExitCode, 1);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await svc.containers.inspect(id, { size: false })).RestartCount, 2, 'no third restart');
+    await svc.containers.remove(id, { force: true, volumes: false, link: false });
+
+    const h = await create(['sh', '-c', 'trap "exit 0" TERM; sleep 1; touch /tmp/ok; while true; do sleep 0.1; done'], { Healthcheck: { Test: ['CMD-SHELL', 'test -f /tmp/ok'], Interval: 300_000_000, Retries: 10 } });
+    await svc.containers.start(h, {});
+    assert.equal(((await svc.containers.inspect(h, { size: false })).State as { Health: { Status: string } }).Health.Status, 'starting');
+    let health = { Status: '', FailingStreak: 0, Log: [] as unknown[] };
+    for (let i = 0; i < 100 && health.Status !== 'healthy'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      health = ((await svc.containers.inspect(h, { size: false })).State as { Health: typeof health }).Health;
+    }
+    assert.equal(health.Status, 'healthy');
+    assert.equal(health.FailingStreak, 0);
+    assert.ok(health.Log.length >= 1);
+    const [row] = await svc.containers.list({ all: false, limit: -1, size: false, filters: new Map([['health', ['healthy']]]) });
+    assert.match(row.Status as string, /^Up .* \(healthy\)$/);
+    await svc.containers.remove(h, { force: true, volumes: false, link: false });
+  });
+
   it('publishes the lifecycle as events with Docker\'s attributes, replayed with since', async () => {
     const since = BigInt(Date.now()) * 1_000_000n;
     const id = await create(['sh', '-c', 'exit 2'], { Labels: { team: 'x' } }, 'evt');
