@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
@@ -53,7 +53,7 @@ describe('e2e: tdock compose against tdockd', function () {
     roots = await tempRoots();
     reg = await startRegistry();
     const image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: ['--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--log-level', 'warn'] });
+    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: roots.dir, DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config'), IMG: image };
   });
 
@@ -67,6 +67,27 @@ describe('e2e: tdock compose against tdockd', function () {
     await daemon?.stop();
     await reg?.stop();
     await roots?.cleanup();
+  });
+
+  it('a client reaches a web server by its service name on the default network', async () => {
+    project('net', `
+services:
+  web:
+    image: \${IMG}
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www; echo served-by-web > /www/index.html; httpd -f -p 80 -h /www & wait"]
+  client:
+    image: \${IMG}
+    command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://web/index.html && exit 0; sleep 0.5; done; exit 1"]
+    depends_on: [web]
+`);
+    ok(await compose(['up', '-d']), 'up');
+    const networks = ok(await docker(['network', 'ls', '--format', '{{.Name}}']), 'network ls').stdout;
+    assert.match(networks, /^net_default$/m);
+    const code = ok(await docker(['wait', 'net-client-1']), 'wait').stdout.trim();
+    assert.equal(code, '0', ok(await compose(['logs']), 'logs').stdout);
+    assert.equal(ok(await compose(['logs', '--no-log-prefix', 'client']), 'logs').stdout, 'served-by-web\n');
+    ok(await compose(['down']), 'down');
+    assert.doesNotMatch(ok(await docker(['network', 'ls', '--format', '{{.Name}}']), 'network ls').stdout, /net_default/);
   });
 
   it('keeps a named volume across down and up, and removes it with down -v', async () => {

@@ -94,10 +94,10 @@ describe('e2e: tdockd with the docker CLI', function () {
     assert.match(df.stdout, /^TYPE\s+TOTAL\s+ACTIVE\s+SIZE\s+RECLAIMABLE/);
   });
 
-  it('answers endpoints that are not wired yet with a clear error, and stays up', async () => {
-    const r = await docker(sock, ['network', 'create', 'e2e-net']);
+  it('answers endpoints of features not built (swarm) with a clear error, and stays up', async () => {
+    const r = await docker(sock, ['swarm', 'init']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /Error response from daemon: .*not implemented yet/);
+    assert.match(r.stderr, /Error response from daemon: /);
     assert.equal((await docker(sock, ['version'])).code, 0);
   });
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCKER = '/usr/local/bin/docker';
@@ -36,7 +36,7 @@ describe('e2e: container lifecycle against tdockd', function () {
   let image: string;
   let env: NodeJS.ProcessEnv;
   const docker = (args: string[], input?: string): Promise<Result> => run(DOCKER, args, env, input);
-  const start = (): Promise<DaemonHandle> => startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: ['--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--log-level', 'warn'] });
+  const start = (): Promise<DaemonHandle> => startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
 
   before(async function () {
     if (!fs.existsSync(DOCKER)) this.skip();

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import {
-  DOCKERD_PATHS, repoRoot, run, startDockerd, startRegistry, startTdockd, tempRoots,
+  DOCKERD_PATHS, run, startDockerd, startRegistry, startTdockd, tdockdArgs, tempRoots,
   type DaemonHandle, type DockerdHandle, type RegistryHandle, type RunResult, type TempRoots,
 } from '@tdock/testkit';
 import { descendants, processes, sumMemory, type ProcInfo } from './memory.js';
@@ -58,9 +58,7 @@ function engine(label: string, daemon: DaemonHandle, dataRoot: string, configDir
 
 /** Flags tdockd accepts beyond the kit's defaults, read from its --help (older builds lack some). */
 async function tdockdExtraArgs(roots: TempRoots): Promise<string[]> {
-  const help = (await run(process.execPath, [path.join(repoRoot(), 'packages/engine/bin/tdockd.js'), '--help'], { allowFail: true })).stdout;
-  const flag = (name: string, value: string): string[] => (help.includes(name) ? [name, value] : []);
-  return [...flag('--exec-root', roots.execRoot), ...flag('--cgroup-parent', roots.cgroupParent), '--log-level', 'warn'];
+  return [...tdockdArgs(roots), '--log-level', 'warn'];
 }
 
 /** Why the pair cannot start here, or undefined. */

@@ -7,6 +7,7 @@ import { buildApp } from './api/app.js';
 import { createEventHub } from './api/events-hub.js';
 import { listenOn, parseHost, type HostAddress, type TlsFiles } from './api/serve.js';
 import { createServices } from './services/index.js';
+import { NetworkManager, type ContainerLookup } from './network/index.js';
 
 /** Where the daemon writes and what it reads; injected so tests can run it in-process. */
 export interface DaemonIo {
@@ -23,20 +24,26 @@ Usage:  tdockd [OPTIONS]
 A self-sufficient runtime for containers, Docker Engine API compatible.
 
 Options:
-      --config-file string   Daemon configuration file (default "/etc/tdock/daemon.json")
-      --cgroup-parent string Parent cgroup for all containers (default "tdock")
-      --data-root string     Root directory of persistent tdock state (default "/var/lib/tdock")
-      --exec-root string     Root directory for execution state files (shim sockets) (default "/run/tdock")
-  -H, --host list            Daemon socket(s) to connect to (default unix:///var/run/tdock.sock)
-      --insecure-tcp         Allow tcp:// hosts without TLS (anyone who can connect is root)
-  -l, --log-level string     Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
-  -p, --pidfile string       Path to use for daemon PID file (default "/var/run/tdockd.pid")
-      --tlscacert string     Trust certs signed only by this CA
-      --tlscert string       Path to TLS certificate file
-      --tlskey string        Path to TLS key file
-      --tlsverify            Use TLS and verify the remote
-  -v, --version              Print version information and quit
-  -h, --help                 Print usage
+      --bip string                  Specify default-bridge IP (e.g. 10.222.36.1/24)
+  -b, --bridge string               Name of the default bridge (default "tdock0")
+      --config-file string          Daemon configuration file (default "/etc/tdock/daemon.json")
+      --cgroup-parent string        Parent cgroup for all containers (default "tdock")
+      --data-root string            Root directory of persistent tdock state (default "/var/lib/tdock")
+      --default-address-pool pool   Default address pool for new networks (base=10.222.0.0/16,size=24)
+      --dns-forward                 Forward names the embedded DNS does not know to the host's resolvers (default true)
+      --exec-root string            Root directory for execution state files (shim sockets) (default "/run/tdock")
+  -H, --host list                   Daemon socket(s) to connect to (default unix:///var/run/tdock.sock)
+      --insecure-tcp                Allow tcp:// hosts without TLS (anyone who can connect is root)
+      --link-prefix string          Prefix of the links tdockd creates (default "tdk")
+  -l, --log-level string            Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
+      --nft-table string            The nftables table for NAT and published ports (default "tdock")
+  -p, --pidfile string              Path to use for daemon PID file (default "/var/run/tdockd.pid")
+      --tlscacert string            Trust certs signed only by this CA
+      --tlscert string              Path to TLS certificate file
+      --tlskey string               Path to TLS key file
+      --tlsverify                   Use TLS and verify the remote
+  -v, --version                     Print version information and quit
+  -h, --help                        Print usage
 `;
 
 /** The daemon's settings after flags and the config file are merged (flags win). */
@@ -55,6 +62,15 @@ export interface DaemonConfig {
   execRoot: string;
   /** The containers' parent cgroup. */
   cgroupParent: string;
+  /** The default bridge (dockerd's `--bridge`), its address (`--bip`), the pool user networks take subnets from. */
+  bridge: string;
+  bip?: string;
+  defaultAddressPool?: string;
+  /** Our nftables table, and the prefix of every link we make (injected by tests, DESIGN §9). */
+  nftTable: string;
+  linkPrefix: string;
+  /** Forward names the embedded DNS does not know to the host's resolvers. */
+  dnsForward: boolean;
 }
 
 const VALUE_FLAGS: Record<string, keyof DaemonConfig> = {
@@ -62,13 +78,16 @@ const VALUE_FLAGS: Record<string, keyof DaemonConfig> = {
   '-l': 'logLevel', '--log-level': 'logLevel', '--config-file': 'configFile',
   '--tlscacert': 'tlscacert', '--tlscert': 'tlscert', '--tlskey': 'tlskey',
   '--exec-root': 'execRoot', '--cgroup-parent': 'cgroupParent',
+  '-b': 'bridge', '--bridge': 'bridge', '--bip': 'bip', '--default-address-pool': 'defaultAddressPool',
+  '--nft-table': 'nftTable', '--link-prefix': 'linkPrefix',
 };
-const BOOL_FLAGS: Record<string, keyof DaemonConfig> = { '--tlsverify': 'tlsverify', '--insecure-tcp': 'insecureTcp' };
+const BOOL_FLAGS: Record<string, keyof DaemonConfig> = { '--tlsverify': 'tlsverify', '--insecure-tcp': 'insecureTcp', '--dns-forward': 'dnsForward' };
 /** daemon.json keys (dockerd's names) → settings. */
 const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   hosts: 'hosts', 'data-root': 'dataRoot', pidfile: 'pidfile', 'log-level': 'logLevel', tlsverify: 'tlsverify',
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey', 'insecure-tcp': 'insecureTcp',
   'exec-root': 'execRoot', 'cgroup-parent': 'cgroupParent',
+  bridge: 'bridge', bip: 'bip', 'nft-table': 'nftTable', 'link-prefix': 'linkPrefix', 'dns-forward': 'dnsForward',
 };
 
 /** Parses tdockd's flags (`--flag value`, `--flag=value`, repeatable `-H`) over the config file's settings. */
@@ -127,10 +146,24 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     insecureTcp: pick('insecureTcp', false),
     execRoot: path.resolve(pick('execRoot', '/run/tdock')),
     cgroupParent: pick('cgroupParent', 'tdock'),
+    bridge: pick('bridge', 'tdock0'),
+    nftTable: pick('nftTable', 'tdock'),
+    linkPrefix: pick('linkPrefix', 'tdk'),
+    dnsForward: pick('dnsForward', true),
+    ...opt('bip'),
+    ...opt('defaultAddressPool'),
     ...opt('tlscacert'),
     ...opt('tlscert'),
     ...opt('tlskey'),
   };
+}
+
+/** dockerd's `--default-address-pool base=10.10.0.0/16,size=24`. */
+export function parseAddressPool(text: string): { base: string; size: number } {
+  const fields = Object.fromEntries(text.split(',').map((kv) => kv.split('=') as [string, string]));
+  const size = Number(fields.size);
+  if (!fields.base || !Number.isInteger(size) || size < 1 || size > 32) throw new TdockError('invalid-argument', `invalid default address pool: ${text}`);
+  return { base: fields.base, size };
 }
 
 function readOptional(p: string): string | undefined {
@@ -207,8 +240,22 @@ export async function main(argv: string[], io: DaemonIo): Promise<number> {
     writePidfile(cfg.pidfile);
     const events = createEventHub();
     const buildTime = fs.statSync(fileURLToPath(import.meta.url)).mtime.toISOString();
+    // Networking (src/network): it finds containers through the container service made just below.
+    let lookup: ContainerLookup['resolve'] = async () => {
+      throw new TdockError('unavailable', 'the daemon is starting');
+    };
+    const networking = new NetworkManager({
+      dataRoot: cfg.dataRoot, containers: { resolve: (n) => lookup(n) }, bridgeName: cfg.bridge, nftTable: cfg.nftTable, linkPrefix: cfg.linkPrefix,
+      ...(cfg.bip ? { bip: cfg.bip } : {}), ...(cfg.defaultAddressPool ? { defaultAddressPools: [parseAddressPool(cfg.defaultAddressPool)] } : {}),
+      dnsForward: cfg.dnsForward, hostResolvConf: readOptional('/etc/resolv.conf') ?? '', warn: (m) => log.warn(m),
+    });
+    await networking.restore();
     // The engine's services (stores, runtime, live-restore of running containers): services/index.ts.
-    const services = await createServices({ dataRoot: cfg.dataRoot, runRoot: cfg.execRoot, cgroupParent: cfg.cgroupParent, logger: log, events, buildTime });
+    const services = await createServices({ dataRoot: cfg.dataRoot, runRoot: cfg.execRoot, cgroupParent: cfg.cgroupParent, logger: log, events, buildTime, networking });
+    lookup = async (n) => {
+      const c = (await services.containers.inspect(n, { size: false })) as { Id: string; Name: string; State: { Pid?: number }; Config: { Labels?: Record<string, string> | null } };
+      return { id: c.Id, name: c.Name.replace(/^\//, ''), ...(c.State.Pid ? { pid: c.State.Pid } : {}), ...(c.Config.Labels ? { labels: c.Config.Labels } : {}) };
+    };
     const app = buildApp(services, { logger: log });
     const listeners = await listenOn(app, hosts, tls);
     log.info({ hosts: cfg.hosts, dataRoot: cfg.dataRoot }, 'API listen');
@@ -216,6 +263,7 @@ export async function main(argv: string[], io: DaemonIo): Promise<number> {
     log.info({ signal: sig }, 'shutting down; containers keep running');
     await listeners.close(2000);
     await services.close();
+    await networking.close();
     fs.rmSync(cfg.pidfile, { force: true });
     return 0;
   } catch (err) {

@@ -187,3 +187,16 @@ async function stopContainerd(execRoot: string): Promise<void> {
   }
   try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
 }
+
+/**
+ * The tdockd flags that put everything a daemon creates under a test's own names (DESIGN §9): exec
+ * root, cgroup parent, default bridge and its subnet, the user-network pool, the nftables table, the
+ * link prefix; and no DNS forwarding off the machine.
+ */
+export function tdockdArgs(roots: { execRoot: string; cgroupParent: string; bridgeName: string; gateway: string; subnet: string; subnetPool: string; nftTable: string; linkPrefix: string }): string[] {
+  const prefix = roots.subnet.split('/')[1] ?? '24';
+  return [
+    '--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--bridge', roots.bridgeName, '--bip', `${roots.gateway}/${prefix}`,
+    '--default-address-pool', `base=${roots.subnetPool},size=24`, '--nft-table', roots.nftTable, '--link-prefix', roots.linkPrefix, '--dns-forward=false',
+  ];
+}

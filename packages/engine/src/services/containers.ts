@@ -214,6 +214,26 @@ export class Containers implements ContainerService {
     return v;
   }
 
+  /**
+   * During the runtime's handshake: plugs the container's endpoints into the init's namespace, then
+   * rewrites its /etc/hosts and resolv.conf with the addresses just assigned (its own address and
+   * aliases, the network's DNS server) before the init bind-mounts them.
+   */
+  private async plugNetwork(rec: ContainerRecord, pid: number): Promise<void> {
+    const net = this.d.networking!;
+    const hc = rec.HostConfig as typeof rec.HostConfig & { NetworkRate?: string };
+    await net.attach(rec.Id, pid, {
+      ports: { ExposedPorts: rec.Config.ExposedPorts ?? {}, PortBindings: hc.PortBindings ?? {}, PublishAllPorts: hc.PublishAllPorts ?? false },
+      ...(hc.NetworkRate ? { networkRate: hc.NetworkRate } : {}),
+    });
+    const files = net.containerFiles(rec.Id, {
+      hostname: rec.Config.Hostname || rec.Id.slice(0, 12), ...(rec.Config.Domainname ? { domainname: rec.Config.Domainname } : {}),
+      ...(hc.ExtraHosts ? { extraHosts: hc.ExtraHosts } : {}), ...(hc.Dns ? { dns: hc.Dns } : {}), ...(hc.DnsSearch ? { dnsSearch: hc.DnsSearch } : {}), ...(hc.DnsOptions ? { dnsOptions: hc.DnsOptions } : {}),
+    });
+    await fs.promises.writeFile(rec.HostsPath, files.hosts);
+    await fs.promises.writeFile(rec.ResolvConfPath, files.resolvConf);
+  }
+
   /** Whether the networking service handles this container's network. */
   private netOf(rec: ContainerRecord): boolean {
     return this.d.networking !== undefined && usesNetworking(rec.HostConfig.NetworkMode);
@@ -242,7 +262,7 @@ export class Containers implements ContainerService {
         logPath: rec.HostConfig.LogConfig?.Type === 'none' ? '/dev/null' : rec.LogPath,
         ...(maxSize ? { logRotation: { maxSize, maxFiles: Number(lc['max-file'] ?? 1) || 1 } } : {}),
         ...(rec.Config.Tty && cs && cs[0] && cs[1] ? { consoleSize: { rows: cs[0], cols: cs[1] } } : {}),
-        ...(this.netOf(rec) ? { network: async (pid: number) => void (await this.d.networking?.attach(rec.Id, pid, { ports: { ExposedPorts: rec.Config.ExposedPorts ?? {}, PortBindings: rec.HostConfig.PortBindings ?? {}, PublishAllPorts: rec.HostConfig.PublishAllPorts ?? false } })) } : {}),
+        ...(this.netOf(rec) ? { network: (pid: number) => this.plugNetwork(rec, pid) } : {}),
       });
       const hooks = [...(this.startHooks.get(rec.Id) ?? [])];
       this.startHooks.delete(rec.Id);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const DOCKER = '/usr/local/bin/docker';
 const COMPOSE = '/usr/bin/docker-compose';
@@ -40,7 +40,7 @@ describe('e2e: docker build (legacy builder) against tdockd', function () {
     roots = await tempRoots();
     reg = await startRegistry();
     image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: ['--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--log-level', 'warn'] });
+    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
     ctx = path.join(roots.dir, 'ctx');
     fs.mkdirSync(path.join(ctx, 'src'), { recursive: true });
     fs.writeFileSync(path.join(ctx, 'src', 'hello.txt'), 'hello\n');
