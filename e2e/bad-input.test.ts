@@ -182,7 +182,8 @@ describe('e2e: bad input to tdockd', function () {
       { Image: image, HostConfig: 'none' },
       [1, 2],
     ];
-    for (const b of bodies) assertError(await create(b), 400);
+    // dockerd: `invalid JSON: json: cannot unmarshal <type> into Go struct field ...` (runconfig loadJSON).
+    for (const b of bodies) assertError(await create(b), 400, /json: cannot unmarshal /);
     assert.equal(JSON.parse((await api('GET', '/v1.47/containers/json?all=1')).body).length, 0, 'nothing was created');
   });
 
