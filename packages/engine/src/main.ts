@@ -35,6 +35,7 @@ Options:
   -H, --host list                   Daemon socket(s) to connect to (default unix:///var/run/tdock.sock)
       --insecure-tcp                Allow tcp:// hosts without TLS (anyone who can connect is root)
       --link-prefix string          Prefix of the links tdockd creates (default "tdk")
+      --shim-pool int               Pre-started shim+init pairs kept ready for new containers (default 2)
   -l, --log-level string            Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
       --nft-table string            The nftables table for NAT and published ports (default "tdock")
   -p, --pidfile string              Path to use for daemon PID file (default "/var/run/tdockd.pid")
@@ -71,6 +72,8 @@ export interface DaemonConfig {
   linkPrefix: string;
   /** Forward names the embedded DNS does not know to the host's resolvers. */
   dnsForward: boolean;
+  /** Pre-started shim+init pairs waiting for a container (takes Node start-up off `docker run`). */
+  shimPool: number;
 }
 
 const VALUE_FLAGS: Record<string, keyof DaemonConfig> = {
@@ -79,7 +82,7 @@ const VALUE_FLAGS: Record<string, keyof DaemonConfig> = {
   '--tlscacert': 'tlscacert', '--tlscert': 'tlscert', '--tlskey': 'tlskey',
   '--exec-root': 'execRoot', '--cgroup-parent': 'cgroupParent',
   '-b': 'bridge', '--bridge': 'bridge', '--bip': 'bip', '--default-address-pool': 'defaultAddressPool',
-  '--nft-table': 'nftTable', '--link-prefix': 'linkPrefix',
+  '--nft-table': 'nftTable', '--link-prefix': 'linkPrefix', '--shim-pool': 'shimPool',
 };
 const BOOL_FLAGS: Record<string, keyof DaemonConfig> = { '--tlsverify': 'tlsverify', '--insecure-tcp': 'insecureTcp', '--dns-forward': 'dnsForward' };
 /** daemon.json keys (dockerd's names) → settings. */
@@ -87,7 +90,7 @@ const FILE_KEYS: Record<string, keyof DaemonConfig> = {
   hosts: 'hosts', 'data-root': 'dataRoot', pidfile: 'pidfile', 'log-level': 'logLevel', tlsverify: 'tlsverify',
   tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey', 'insecure-tcp': 'insecureTcp',
   'exec-root': 'execRoot', 'cgroup-parent': 'cgroupParent',
-  bridge: 'bridge', bip: 'bip', 'nft-table': 'nftTable', 'link-prefix': 'linkPrefix', 'dns-forward': 'dnsForward',
+  bridge: 'bridge', bip: 'bip', 'nft-table': 'nftTable', 'link-prefix': 'linkPrefix', 'dns-forward': 'dnsForward', 'shim-pool': 'shimPool',
 };
 
 /** Parses tdockd's flags (`--flag value`, `--flag=value`, repeatable `-H`) over the config file's settings. */
@@ -150,12 +153,19 @@ export function parseDaemonArgs(argv: string[], readFile: (p: string) => string 
     nftTable: pick('nftTable', 'tdock'),
     linkPrefix: pick('linkPrefix', 'tdk'),
     dnsForward: pick('dnsForward', true),
+    shimPool: shimPoolSize(pick<unknown>('shimPool', 2)),
     ...opt('bip'),
     ...opt('defaultAddressPool'),
     ...opt('tlscacert'),
     ...opt('tlscert'),
     ...opt('tlskey'),
   };
+}
+
+function shimPoolSize(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new TdockError('invalid-argument', `invalid --shim-pool value: ${String(v)} (0 to 64)`);
+  return n;
 }
 
 /** dockerd's `--default-address-pool base=10.10.0.0/16,size=24`. */
@@ -251,7 +261,7 @@ export async function main(argv: string[], io: DaemonIo): Promise<number> {
     });
     await networking.restore();
     // The engine's services (stores, runtime, live-restore of running containers): services/index.ts.
-    const services = await createServices({ dataRoot: cfg.dataRoot, runRoot: cfg.execRoot, cgroupParent: cfg.cgroupParent, logger: log, events, buildTime, networking });
+    const services = await createServices({ dataRoot: cfg.dataRoot, runRoot: cfg.execRoot, cgroupParent: cfg.cgroupParent, logger: log, events, buildTime, networking, shimPool: cfg.shimPool });
     lookup = async (n) => {
       const c = (await services.containers.inspect(n, { size: false })) as { Id: string; Name: string; State: { Pid?: number }; Config: { Labels?: Record<string, string> | null } };
       return { id: c.Id, name: c.Name.replace(/^\//, ''), ...(c.State.Pid ? { pid: c.State.Pid } : {}), ...(c.Config.Labels ? { labels: c.Config.Labels } : {}) };

@@ -289,7 +289,8 @@ export class NetworkManager implements NetworkService {
       const mode = !networkMode || networkMode === 'default' ? 'bridge' : networkMode;
       if (mode.startsWith('container:')) return;
       const primary = this.find(mode);
-      const cfg = endpoints ?? {};
+      // The docker CLI names the default network `default` in EndpointsConfig as in NetworkMode.
+      const cfg = Object.fromEntries(Object.entries(endpoints ?? {}).map(([k, v]) => [k === 'default' ? 'bridge' : k, v]));
       const settingsFor = (n: NetworkRecord): EndpointSettings | null | undefined =>
         cfg[n.Name] ?? cfg[n.Id] ?? Object.entries(cfg).find(([k]) => n.Id.startsWith(k))?.[1];
       await this.record(primary, c, settingsFor(primary), false);
