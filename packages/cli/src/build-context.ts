@@ -24,7 +24,7 @@ export interface BuildRequest {
  * follows a symlink out of the context (symlinks are packed as symlinks).
  */
 export async function packContext(dir: string, dockerfile: string): Promise<{ tar: NodeJS.ReadableStream; dockerfileName: string }> {
-  const tarFs = await import('tar-fs');
+  const { default: tarFs } = await import('tar-fs');
   const root = path.resolve(dir);
   const ignorePath = path.join(root, '.dockerignore');
   const matcher = compileDockerignore(fs.existsSync(ignorePath) ? fs.readFileSync(ignorePath, 'utf8') : '');

@@ -64,7 +64,7 @@ export async function cp(ctx: CommandContext, argv: string[]): Promise<number> {
   if (src.container && dst.container) throw new StatusError(1, 'copying between containers is not supported');
   if (!src.container && !dst.container) throw new StatusError(1, 'must specify at least one container source');
   const docker = await ctx.docker();
-  const tarFs = await import('tar-fs');
+  const { default: tarFs } = await import('tar-fs');
   if (src.container) {
     const c = docker.getContainer(src.container);
     const stream = (await c.getArchive({ path: src.path })) as unknown as NodeJS.ReadableStream;
