@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import fc from 'fast-check';
-import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const DOCKER = '/usr/local/bin/docker';
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'];
@@ -138,7 +138,7 @@ describe('e2e: bad input to tdockd', function () {
     roots = await tempRoots();
     reg = await startRegistry();
     image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: ['--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--log-level', 'warn'] });
+    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: roots.dir, DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config') };
     const pull = await api('POST', `/v1.47/images/create?fromImage=${encodeURIComponent(image)}`);
     assert.equal(pull.status, 200, pull.body);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const DOCKER = '/usr/local/bin/docker';
 const DOCKER_COMPOSE = '/usr/bin/docker-compose';
@@ -59,7 +59,7 @@ describe('e2e: docker-compose 1.29 against tdockd', function () {
     roots = await tempRoots();
     reg = await startRegistry();
     const image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: ['--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--log-level', 'warn'] });
+    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: roots.dir, DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config') };
     dir = path.join(roots.dir, 'project');
     fs.mkdirSync(dir);

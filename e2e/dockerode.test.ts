@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, type Duplex, type Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { fixtures, startRegistry, startTdockd, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'];
 
@@ -48,7 +48,7 @@ describe('e2e: dockerode against tdockd', function () {
     roots = await tempRoots();
     reg = await startRegistry();
     image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: ['--exec-root', roots.execRoot, '--cgroup-parent', roots.cgroupParent, '--log-level', 'warn'] });
+    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
     docker = new Docker({ socketPath: roots.socket });
     const stream = await docker.pull(image);
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
