@@ -193,6 +193,25 @@ describe('e2e: the tdock CLI against tdockd', function () {
     ok(await tdock(['rmi', 'cli-committed:1']), 'rmi');
   });
 
+  it('builds with tdock build: .dockerignore, --iidfile, -f from stdin, a failing step\'s exit code', async () => {
+    const ctxDir = fs.mkdtempSync(path.join(roots.dir, 'build-'));
+    fs.mkdirSync(path.join(ctxDir, 'sub'));
+    fs.writeFileSync(path.join(ctxDir, 'sub', 'a.txt'), 'from-context\n');
+    fs.writeFileSync(path.join(ctxDir, 'sub', 'secret.txt'), 'secret\n');
+    fs.writeFileSync(path.join(ctxDir, '.dockerignore'), 'sub/secret.txt\n');
+    fs.writeFileSync(path.join(ctxDir, 'Dockerfile'), `FROM ${image}\nCOPY sub /sub\nRUN ls /sub > /listing\nCMD ["cat", "/sub/a.txt", "/listing"]\n`);
+    const iid = path.join(roots.dir, 'iid');
+    const built = ok(await tdock(['build', '-t', 'cli-built:1', '--iidfile', iid, ctxDir]), 'build');
+    assert.match(built.stdout, /Step 1\/4 : FROM /);
+    assert.match(built.stdout, /Successfully tagged cli-built:1/);
+    assert.match(fs.readFileSync(iid, 'utf8'), /^sha256:[0-9a-f]{64}$/);
+    assert.equal(ok(await tdock(['run', '--rm', '--network', 'none', 'cli-built:1']), 'run built').stdout, 'from-context\na.txt\n');
+    const failing = await tdock(['build', '-f', '-', ctxDir], `FROM ${image}\nRUN exit 7\n`);
+    assert.equal(failing.code, 7, failing.stderr);
+    assert.match(failing.stderr, /returned a non-zero code: 7/);
+    ok(await tdock(['rmi', 'cli-built:1']), 'rmi');
+  });
+
   it('runs the image commands: tag, history, save, load, rmi, inspect, system df, version, info', async () => {
     ok(await tdock(['tag', image, 'cli-tagged:v1']), 'tag');
     assert.match(ok(await tdock(['images', 'cli-tagged']), 'images').stdout, /cli-tagged\s+v1/);
