@@ -94,17 +94,9 @@ export function buildApp(services: Services, opts: BuildAppOptions = {}): Fastif
 
   // JSON: an empty body is {} (moby's ReadJSON); bad JSON is a 400 with Go-like wording.
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string' }, (req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
-    const ct = String(req.headers['content-type'] ?? '');
-    if (ct.startsWith('text/plain')) {
-      try {
-        return done(null, JSON.parse(text));
-      } catch {
-        return done(null, undefined);
-      }
-    }
     try {
       done(null, JSON.parse(text));
     } catch (err) {
@@ -112,6 +104,28 @@ export function buildApp(services: Services, opts: BuildAppOptions = {}): Fastif
       e.statusCode = 400;
       done(e, undefined);
     }
+  });
+  // text/plain is what the docker CLI sends for a body it gives no type, such as the tar of
+  // `docker cp` (PUT .../archive): that stays a stream, whatever its size. Anything else sent as
+  // text/plain is read (up to the body limit) and taken as JSON when it parses, else ignored.
+  app.addContentTypeParser('text/plain', (req, payload, done) => {
+    if (req.method === 'PUT' && /\/archive(\?|$)/.test(req.url ?? '')) return done(null, payload);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    payload.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= (opts.bodyLimit ?? 64 * 1024 * 1024)) chunks.push(c);
+    });
+    payload.on('error', (err) => done(err, undefined));
+    payload.on('end', () => {
+      const text = Buffer.concat(chunks).toString();
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(null, undefined);
+      }
+    });
   });
   app.addContentTypeParser(STREAM_TYPES, (_req, payload, done) => done(null, payload));
   // Anything else (no type, unknown types): keep the raw stream; JSON routes decode `undefined` as {}.
