@@ -193,6 +193,13 @@ describe('e2e: the tdock CLI against tdockd', function () {
     ok(await tdock(['rmi', 'cli-committed:1']), 'rmi');
   });
 
+  it('kills an allocation over --memory 32m and reports OOMKilled (docker CLI)', async () => {
+    const r = await docker(['run', '--name', 'cli-oom', '--memory', '32m', '--network', 'none', image, 'sh', '-c', 'a=$(head -c 104857600 /dev/zero | tr "\\0" a); echo ${#a}']);
+    assert.equal(r.code, 137, r.stderr);
+    assert.equal(ok(await docker(['inspect', '-f', '{{.State.OOMKilled}} {{.State.ExitCode}} {{.HostConfig.Memory}}', 'cli-oom']), 'inspect').stdout, `true 137 ${32 * 1024 * 1024}\n`);
+    ok(await docker(['rm', 'cli-oom']), 'rm');
+  });
+
   it('builds with tdock build: .dockerignore, --iidfile, -f from stdin, a failing step\'s exit code', async () => {
     const ctxDir = fs.mkdtempSync(path.join(roots.dir, 'build-'));
     fs.mkdirSync(path.join(ctxDir, 'sub'));
