@@ -234,9 +234,9 @@ describe('container', function () {
     }
   });
 
-  it('gives a terminal that resizes', async () => {
+  it('gives a terminal from the container devpts (/dev/pts/0, also /dev/console) that resizes', async () => {
     const id = `t${process.pid}-tty`;
-    const spec = env.spec({ args: ['sh', '-c', 'stty size; read x; stty size'], terminal: true });
+    const spec = env.spec({ args: ['sh', '-c', 'tty; [ /dev/console -ef /dev/pts/0 ] && echo console-is-pty; stty size; read x; stty size'], terminal: true });
     await env.runtime.create(id, { bundle: env.root, spec, rootfs: env.overlay(id), consoleSize: { rows: 24, cols: 80 } });
     try {
       const a = await env.runtime.attach(id, { stdin: true });
@@ -254,7 +254,7 @@ describe('container', function () {
       a.write('go\n');
       await readUntil(/40 100/);
       a.close();
-      assert.match(out, /24 80[\s\S]*40 100/);
+      assert.match(out, /^\/dev\/pts\/0\r?\nconsole-is-pty\r?\n24 80[\s\S]*40 100/);
       assert.equal((await env.runtime.wait(id)).exitCode, 0);
     } finally {
       await env.runtime.delete(id, { force: true });
@@ -370,7 +370,10 @@ describe('container', function () {
   it('execs in the same namespaces, cgroup and restrictions, with exit codes', async () => {
     const id = `t${process.pid}-exec`;
     const spec = env.spec({ args: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done'], hostname: 'exec-box' });
-    spec.linux = { ...spec.linux, resources: { pids: { limit: 50 } } };
+    // Docker's device rules (deny all, then the standard nodes): the runtime adds the pty devices, as runc does.
+    const c = (major: number, minor: number): { allow: boolean; type: string; major: number; minor: number; access: string } => ({ allow: true, type: 'c', major, minor, access: 'rwm' });
+    const devices = [{ allow: false, access: 'rwm' }, c(1, 5), c(1, 3), c(1, 9), c(1, 8), c(5, 0), c(5, 1)];
+    spec.linux = { ...spec.linux, resources: { pids: { limit: 50 }, devices } };
     await env.runtime.run(id, { bundle: env.root, spec, rootfs: env.overlay(id) });
     try {
       const collect = async (s: Awaited<ReturnType<typeof env.runtime.exec>>): Promise<{ out: string; exit: ExitRecord | undefined }> => {
@@ -397,8 +400,11 @@ describe('container', function () {
       assert.equal((await collect(await env.runtime.exec(id, { args: ['nope'] }))).exit?.exitCode, 127);
       const priv = await collect(await env.runtime.exec(id, { args: ['grep', '^CapEff', '/proc/self/status'], privileged: true }));
       assert.doesNotMatch(priv.out, /a80425fb/);
-      const tty = await collect(await env.runtime.exec(id, { args: ['stty', 'size'], tty: true, consoleSize: { rows: 33, cols: 99 } }));
-      assert.match(tty.out, /33 99/);
+      const tty = await collect(await env.runtime.exec(id, { args: ['sh', '-c', 'tty; stty size'], tty: true, consoleSize: { rows: 33, cols: 99 } }));
+      assert.match(tty.out, /^\/dev\/pts\/\d+\r?\n33 99/);
+      // A non-root exec owns its terminal (runc chowns it), so it can reopen it by name.
+      const userTty = await collect(await env.runtime.exec(id, { args: ['sh', '-c', 'tty && echo hi > "$(tty)" && echo reopened'], tty: true, user: { uid: 1000, gid: 1000 } }));
+      assert.match(userTty.out, /^\/dev\/pts\/\d+\r?\nhi\r?\nreopened/);
       const user = await collect(await env.runtime.exec(id, { args: ['id', '-u'], user: { uid: 1000, gid: 1000 } }));
       assert.equal(user.out.trim(), '1000');
       // A detached exec: the client goes away, the shim still records its exit under its execId.

@@ -19,7 +19,7 @@ import { specToPlan } from '../spec/plan.js';
 import type { OciSpec } from '../spec/types.js';
 import { compileSpecValidator, validateSpec } from '../spec/validate.js';
 import { execPlan, type ExecOptions } from './exec-plan.js';
-import { processStartTime, readConfig, readTail, shimError, socketName, waitGone } from './util.js';
+import { processStartTime, readConfig, readTail, shimError, socketName, waitGone, withPtyDevices } from './util.js';
 
 export type { ExecOptions } from './exec-plan.js';
 export { socketName } from './util.js';
@@ -221,7 +221,7 @@ export class Runtime {
       : undefined;
     const cg = cgroupPath !== undefined && this.cgroupSetup ? createCgroupManager(this.cgroupSetup, cgroupPath) : undefined;
     try {
-      cg?.create((spec.linux?.resources ?? {}) as LinuxResources);
+      cg?.create(withPtyDevices((spec.linux?.resources ?? {}) as LinuxResources));
       return await this.startShim(id, dir, bundle, spec, opts, merged, cgroupPath, [...(cg?.procsFiles() ?? []), ...(opts.cgroupProcs ?? [])]);
     } catch (err) {
       try {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TdockError, type ErrorKind } from '@tdock/core';
+import type { LinuxResources } from '../cgroups/index.js';
 
 /** The shim socket name for an id: a Docker id's first 12 hex digits, short ids as they are, else a hash. */
 export function socketName(id: string): string {
@@ -71,4 +72,21 @@ export function processStartTime(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Device rules with the pty devices appended, as runc appends its AllowedDevices to every container's
+ * list: `/dev/pts/*` (136:*) and `/dev/ptmx` (5:2), so a terminal opened in the container's own devpts
+ * (by the init, an exec, or a program such as `script`) works under a deny-all rule set.
+ */
+export function withPtyDevices(resources: LinuxResources): LinuxResources {
+  if (!resources.devices || resources.devices.length === 0) return resources;
+  return {
+    ...resources,
+    devices: [
+      ...resources.devices,
+      { allow: true, type: 'c', major: 136, minor: null, access: 'rwm' },
+      { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
+    ],
+  };
 }

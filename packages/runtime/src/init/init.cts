@@ -10,8 +10,9 @@ import { SysError } from '../sys/libc.cjs';
 import { MS, MNT, mount, mountOverlay, umount } from '../sys/mount.cjs';
 import { O, S_IF, mknod, openInRoot, close, setLinkUp } from '../sys/fs.cjs';
 import * as proc from '../sys/proc.cjs';
-import { setControllingTerminal } from '../sys/pty.cjs';
-import type { ExecPlan, InitMessage, InitPlan, PlannedMount, ProcessPlan, ShimMessage } from './plan.cjs';
+import { openPtyAt, setControllingTerminal } from '../sys/pty.cjs';
+import { sendFdOn } from '../sys/socket.cjs';
+import { CONSOLE_FD, type ExecPlan, type InitMessage, type InitPlan, type PlannedMount, type ProcessPlan, type ShimMessage } from './plan.cjs';
 
 const SYNC_FD = 3;
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -191,6 +192,27 @@ function execProgram(plan: ProcessPlan): never {
   }
 }
 
+/**
+ * The terminal, as runc's setupConsole: a pty from the container's own devpts (`/dev/ptmx`, normally a
+ * symlink to `pts/ptmx` of a `newinstance` mount), so `tty` says `/dev/pts/N`; the slave becomes stdio
+ * 0..2 and the master goes to the shim on CONSOLE_FD (SCM_RIGHTS), announced on the sync channel.
+ */
+function openConsole(plan: ProcessPlan, ch: Pick<Channel, 'send'>): string {
+  const pty = openPtyAt('/dev/ptmx', plan.consoleSize);
+  try {
+    for (const fd of [0, 1, 2]) proc.dup3(pty.slave, fd);
+    sendFdOn(CONSOLE_FD, pty.master, pty.slavePath);
+    ch.send({ console: true, path: pty.slavePath });
+  } finally {
+    close(pty.master);
+    close(pty.slave);
+    fs.closeSync(CONSOLE_FD);
+  }
+  // The process owns its terminal (runc's fixStdioPermissions), so a non-root user can reopen it.
+  if (plan.uid !== 0) fs.fchownSync(0, plan.uid, fs.fstatSync(0).gid);
+  return pty.slavePath;
+}
+
 function joinCgroups(fds: number[]): void {
   for (const fd of fds) {
     fs.writeSync(fd, '0');
@@ -227,9 +249,6 @@ function containerInit(plan: InitPlan, ch: Channel, step: Step, t0: number): nev
   else mount(plan.rootfs.source, root, null, MS.BIND | MS.REC, null);
   for (const m of plan.mounts) mountOne(root, m);
   if (plan.defaultDevices) setupDev(root);
-  if (plan.consolePath !== undefined) {
-    mountOne(root, { destination: '/dev/console', type: 'bind', source: plan.consolePath, flags: MS.BIND, remountFlags: 0, propagation: 0, data: '', sourceIsFile: true });
-  }
   close(openCreatingInRoot(root, plan.cwd, false));
 
   step.name = 'pivot_root';
@@ -237,6 +256,12 @@ function containerInit(plan: InitPlan, ch: Channel, step: Step, t0: number): nev
   proc.pivotRoot('.', '.');
   umount('.', MNT.DETACH);
   proc.chdir('/');
+  if (plan.terminal) {
+    step.name = 'console';
+    const slavePath = openConsole(plan, ch);
+    mountOne('/', { destination: '/dev/console', type: 'bind', source: slavePath, flags: MS.BIND, remountFlags: 0, propagation: 0, data: '', sourceIsFile: true });
+    step.name = 'pivot_root';
+  }
   for (const [key, value] of Object.entries(plan.sysctl)) fs.writeFileSync(`/proc/sys/${key.replace(/\./g, '/')}`, value);
   for (const p of plan.maskedPaths) maskPath(p);
   for (const p of plan.readonlyPaths) readonlyPath(p);
@@ -265,7 +290,7 @@ function containerInit(plan: InitPlan, ch: Channel, step: Step, t0: number): nev
 const EXEC_NS_FLAGS = { ipc: proc.CLONE.NEWIPC, uts: proc.CLONE.NEWUTS, net: proc.CLONE.NEWNET, cgroup: proc.CLONE.NEWCGROUP, mnt: proc.CLONE.NEWNS } as const;
 
 /** An exec into a running container (DESIGN §4 exec path); the shim spawned us in its PID namespace. */
-function execInit(plan: ExecPlan, step: Step): never {
+function execInit(plan: ExecPlan, ch: Channel, step: Step): never {
   step.name = 'namespaces';
   const lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
   const nsFds = plan.namespaces.map((ns) => ({ ns, fd: fs.openSync(`/proc/${plan.pid}/ns/${ns}`, 'r') }));
@@ -279,6 +304,8 @@ function execInit(plan: ExecPlan, step: Step): never {
     fs.closeSync(fd);
   }
   if (plan.terminal) {
+    step.name = 'console';
+    openConsole(plan, ch);
     proc.setsid();
     setControllingTerminal(0);
   }
@@ -316,7 +343,7 @@ function main(): void {
     proc.fcntl(SYNC_FD, proc.F.SETFL, 0); // blocking reads
     const first = ch.wait();
     if ('plan' in first) containerInit(first.plan, ch, step, t0);
-    else if ('exec' in first) execInit(first.exec, step);
+    else if ('exec' in first) execInit(first.exec, ch, step);
     else throw new Error('expected a plan');
   } catch (err) {
     const e = err as Error & { code?: string; errno?: number };

@@ -57,9 +57,13 @@ export interface InitPlan {
   sysctl: Record<string, string>;
   /** Host paths of cgroup.procs files to join just before exec. */
   cgroupProcs: string[];
-  /** Host path of the pty slave to bind on /dev/console when a terminal is used. */
-  consolePath?: string;
+  /**
+   * Whether the process gets a terminal: the init opens a pty in the container's own devpts (its
+   * `/dev/ptmx`), makes the slave its stdio and `/dev/console`, and sends the master to the shim on fd 4.
+   */
   terminal: boolean;
+  /** The terminal's initial size, set on the master before it is sent. */
+  consoleSize?: { rows: number; cols: number };
   args: string[];
   env: string[];
   cwd: string;
@@ -79,7 +83,7 @@ export interface InitPlan {
 
 /** The process-level part of a plan: what an exec into a running container applies too. */
 export type ProcessPlan = Pick<InitPlan,
-  'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids' | 'rlimits' | 'noNewPrivileges' | 'caps' | 'seccomp' | 'seccompFlags' | 'terminal' | 'cgroupProcs'>;
+  'args' | 'env' | 'cwd' | 'uid' | 'gid' | 'additionalGids' | 'rlimits' | 'noNewPrivileges' | 'caps' | 'seccomp' | 'seccompFlags' | 'terminal' | 'consoleSize' | 'cgroupProcs'>;
 
 /** An exec into a running container (DESIGN §4 exec path): join `pid`'s namespaces, then the process steps. */
 export interface ExecPlan extends ProcessPlan {
@@ -89,10 +93,15 @@ export interface ExecPlan extends ProcessPlan {
   namespaces: ('ipc' | 'uts' | 'net' | 'cgroup' | 'mnt')[];
 }
 
+/** The fd on which the init sends the pty master to the shim (a socket, SCM_RIGHTS), when a terminal is used. */
+export const CONSOLE_FD = 4;
+
 /** init → shim messages on fd 3 (one JSON object per line). */
 export type InitMessage =
   | { ready: true; pid: number }
   | { created: true; workMs: number }
+  /** The pty master was just sent with SCM_RIGHTS on fd 4; `path` is the slave inside the container. */
+  | { console: true; path: string }
   | { error: { step: string; message: string; code?: string; errno?: number; exitCode?: number } };
 
 /** shim → init messages on fd 3. */

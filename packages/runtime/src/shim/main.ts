@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { close as sysClose, sendFd } from '../sys/index.js';
+import { close as sysClose } from '../sys/index.js';
 import { STATE_FILES, type ShimConfig } from './config.js';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
 import { spawnInit, type InitHandle } from './spawn-init.js';
@@ -55,16 +55,11 @@ async function main(): Promise<void> {
     // Spawn the init first and load the rest of the shim while its Node starts (DESIGN §1: start-up dominates).
     cfg = readConfig(arg);
     const plan = { ...cfg.plan };
-    const toSocket = cfg.terminal && cfg.consoleSocket !== undefined;
-    io = makeStdio(cfg.terminal, cfg.openStdin, cfg.consoleSize, toSocket);
-    if (io.slavePath !== undefined) plan.consolePath = io.slavePath;
-    init = spawnInit({ stdio: io.childFds, pidNamespace: cfg.pidNamespace });
+    if (cfg.terminal && cfg.consoleSize) plan.consoleSize = cfg.consoleSize;
+    io = makeStdio(cfg.terminal, cfg.openStdin);
+    init = spawnInit({ stdio: io.childFds, pidNamespace: cfg.pidNamespace, ...(io.console ? { consoleFd: io.console.theirs } : {}) });
     for (const fd of new Set(io.childFds)) sysClose(fd);
-    if (toSocket) {
-      sendFd(cfg.consoleSocket as string, io.master, io.slavePath);
-      sysClose(io.master);
-      io = { ...io, master: -1 };
-    }
+    if (io.console) sysClose(io.console.theirs);
     init.send({ plan });
     ShimClass = (await import('./shim.js')).Shim;
   }

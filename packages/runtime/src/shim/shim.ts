@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { TdockError, errorKindOf } from '@tdock/core';
-import { close as sysClose, setWinsize } from '../sys/index.js';
+import { close as sysClose, recvFd, sendFd, setWinsize } from '../sys/index.js';
 import type { InitMessage } from '../init/plan.cjs';
 import { writeFileAtomic } from './atomic-file.js';
 import { STATE_FILES, type ShimConfig } from './config.js';
@@ -16,7 +16,7 @@ import { JsonFileLog } from './json-log.js';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
 import type { AttachFrame, ExecState, ExitRecord, ShimReply, ShimRequest, ShimState } from './protocol.js';
 import { spawnInit, type InitHandle } from './spawn-init.js';
-import { makeStdio, type Stdio } from './stdio.js';
+import { makeStdio, masterStreams, type Stdio } from './stdio.js';
 
 /** The control channel with the caller during create (fd 3 of the shim): ready → go → created. */
 export interface CreateControl {
@@ -30,6 +30,7 @@ export class Shim {
   private readonly init: InitHandle;
   private readonly log: JsonFileLog;
   private master = -1;
+  private consoleSock = -1;
   private stdinWriter?: Writable;
   private readonly attachers = new Set<net.Socket>();
   private readonly waiters: net.Socket[] = [];
@@ -45,6 +46,7 @@ export class Shim {
     this.log = new JsonFileLog(cfg.logPath, cfg.logRotation);
     this.init = init;
     this.master = io.master;
+    this.consoleSock = io.console?.ours ?? -1;
     this.stdinWriter = io.stdin;
     for (const o of io.outputs) this.readOutput(o.stream, o.name);
     void init.exited.then(({ code, signal }) => this.onExit(code, signal));
@@ -67,7 +69,11 @@ export class Shim {
   }
 
   private async expect(init: InitHandle, what: 'ready' | 'created', during: string): Promise<InitMessage> {
-    const msg = await init.next();
+    let msg = await init.next();
+    while (msg !== null && 'console' in msg) {
+      this.takeConsole();
+      msg = await init.next();
+    }
     if (msg !== null && what in msg) return msg;
     if (msg !== null && 'error' in msg) {
       const e = new TdockError('internal', `container init failed at step "${msg.error.step}": ${msg.error.message}`);
@@ -75,6 +81,26 @@ export class Shim {
       throw e;
     }
     throw new TdockError('internal', `container init exited during step "${during}"`);
+  }
+
+  /** The init sent the pty master it opened in the container: serve it, or hand it to runc's --console-socket. */
+  private takeConsole(): void {
+    if (this.consoleSock < 0) throw new TdockError('internal', 'the init sent a console but none was asked for');
+    const { fd, name } = recvFd(this.consoleSock);
+    sysClose(this.consoleSock);
+    this.consoleSock = -1;
+    if (this.cfg.consoleSocket !== undefined) {
+      try {
+        sendFd(this.cfg.consoleSocket, fd, name);
+      } finally {
+        sysClose(fd);
+      }
+      return;
+    }
+    const { output, input } = masterStreams(fd);
+    this.master = fd;
+    this.stdinWriter = input;
+    this.readOutput(output, 'stdout');
   }
 
   /** Kills the init after a failed create. */
@@ -230,14 +256,20 @@ export class Shim {
   /** Runs a process in the container; its stdio and exit travel on this connection only. */
   private async exec(sock: net.Socket, reader: JsonLineReader<ShimRequest>, req: Extract<ShimRequest, { op: 'exec' }>): Promise<void> {
     if (this.state.status !== 'running') throw new TdockError('conflict', `container ${this.cfg.id} is not running`);
-    const io = makeStdio(req.plan.terminal, req.stdin ?? false, req.consoleSize);
-    const h = spawnInit({ stdio: io.childFds, pidNamespace: { path: `/proc/${this.state.pid}/ns/pid` } });
+    const io = makeStdio(req.plan.terminal, req.stdin ?? false);
+    const h = spawnInit({ stdio: io.childFds, pidNamespace: { path: `/proc/${this.state.pid}/ns/pid` }, ...(io.console ? { consoleFd: io.console.theirs } : {}) });
     for (const fd of new Set(io.childFds)) sysClose(fd);
-    h.send({ exec: { ...req.plan, pid: this.state.pid } });
+    if (io.console) sysClose(io.console.theirs);
+    h.send({ exec: { ...req.plan, ...(req.plan.terminal && req.consoleSize ? { consoleSize: req.consoleSize } : {}), pid: this.state.pid } });
     const record: ExecState = { pid: h.pid, running: true };
     if (req.execId !== undefined) this.execs.set(req.execId, record);
     this.reply(sock, { ok: true, pid: h.pid }, false);
-    let open = io.outputs.length;
+    // A terminal's master arrives from the init: until then, stdin waits in a PassThrough.
+    let master = -1;
+    const pendingStdin = io.console ? new PassThrough() : undefined;
+    const stdin = pendingStdin ?? io.stdin;
+    let ttyInput: Writable | undefined;
+    let open = io.outputs.length + (io.console ? 1 : 0);
     let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let failure: { step: string; message: string; exitCode?: number } | undefined;
     const finish = (): void => {
@@ -249,13 +281,16 @@ export class Shim {
         exitedAt: new Date().toISOString(),
         ...(failure ? { error: { step: failure.step, message: failure.message } } : {}),
       };
-      if (io.master >= 0) io.stdin?.destroy();
+      if (io.console) {
+        pendingStdin?.destroy();
+        ttyInput?.destroy();
+      }
       record.running = false;
       record.exit = exit;
       writeJsonLine(sock, { exit });
       sock.end();
     };
-    for (const o of io.outputs) {
+    const wire = (stream: Readable, name: 'stdout' | 'stderr'): void => {
       let done = false;
       const end = (): void => {
         if (done) return;
@@ -263,11 +298,12 @@ export class Shim {
         open--;
         finish();
       };
-      o.stream.on('data', (chunk: Buffer) => void writeJsonLine(sock, { stream: o.name, data: chunk.toString('base64') }));
-      o.stream.on('end', end);
-      o.stream.on('close', end);
-      o.stream.on('error', end);
-    }
+      stream.on('data', (chunk: Buffer) => void writeJsonLine(sock, { stream: name, data: chunk.toString('base64') }));
+      stream.on('end', end);
+      stream.on('close', end);
+      stream.on('error', end);
+    };
+    for (const o of io.outputs) wire(o.stream, o.name);
     void h.exited.then(({ code, signal }) => {
       exited = { code, signal };
       setTimeout(() => {
@@ -276,15 +312,30 @@ export class Shim {
       }, 2000).unref();
       finish();
     });
-    void h.next().then((msg) => {
+    void (async () => {
+      let msg = await h.next();
+      if (msg !== null && 'console' in msg && io.console) {
+        const { fd } = recvFd(io.console.ours);
+        master = fd;
+        const streams = masterStreams(fd);
+        ttyInput = streams.input;
+        pendingStdin?.pipe(streams.input);
+        wire(streams.output, 'stdout');
+        open--; // the console itself is no longer pending; its output stream counts now
+        msg = await h.next();
+      } else if (io.console) {
+        open--;
+      }
+      if (io.console) sysClose(io.console.ours);
       if (msg !== null && 'error' in msg) failure = msg.error;
-    });
+      finish();
+    })();
     for (;;) {
       const msg = await reader.next();
       if (msg === null) return;
-      if (msg.op === 'stdin') io.stdin?.write(Buffer.from(msg.data, 'base64'));
-      else if (msg.op === 'close-stdin' && io.master < 0) io.stdin?.end();
-      else if (msg.op === 'resize' && io.master >= 0) setWinsize(io.master, msg.rows, msg.cols);
+      if (msg.op === 'stdin') stdin?.write(Buffer.from(msg.data, 'base64'));
+      else if (msg.op === 'close-stdin' && !io.console) stdin?.end();
+      else if (msg.op === 'resize' && master >= 0) setWinsize(master, msg.rows, msg.cols);
       else if (msg.op === 'kill' && h.pid > 0) process.kill(h.pid, msg.signal);
     }
   }

@@ -30,6 +30,8 @@ export interface SpawnInitOptions {
   /** PID namespace: 'new' (default), 'host', or a path to join. */
   pidNamespace?: 'new' | 'host' | { path: string };
   initPath?: string;
+  /** For a terminal: a socket given to the init as fd 4, on which it sends the pty master. */
+  consoleFd?: number;
 }
 
 /** Spawns the init stage. Must be called on the main thread; synchronous up to the returned handle. */
@@ -51,7 +53,9 @@ export function spawnInit(opts: SpawnInitOptions): InitHandle {
       }
     }
     child = spawn(process.execPath, [opts.initPath ?? INIT_PATH], {
-      stdio: [opts.stdio[0], opts.stdio[1], opts.stdio[2], 'pipe'],
+      stdio: opts.consoleFd === undefined
+        ? [opts.stdio[0], opts.stdio[1], opts.stdio[2], 'pipe']
+        : [opts.stdio[0], opts.stdio[1], opts.stdio[2], 'pipe', opts.consoleFd],
       env: {},
       cwd: '/',
     });

@@ -1,33 +1,28 @@
-// The shim's side of a process's stdio: a pty (slave on 0..2, master kept) or pipes. Real pipes, not
-// socketpairs, so that opening /dev/stdout inside the container works.
+// The shim's side of a process's stdio: pipes, or for a terminal a socket on which the init sends the pty
+// master it opened in the container's own devpts (DESIGN §4 TTY streams). Real pipes, not socketpairs,
+// so that opening /dev/stdout inside the container works.
 import net from 'node:net';
 import tty from 'node:tty';
 import type { Readable, Writable } from 'node:stream';
-import { O, dupCloexec, open as sysOpen, openPty, pipe } from '../sys/index.js';
+import { O, dupCloexec, open as sysOpen, pipe, socketpair } from '../sys/index.js';
 
 /** The shim's side of a process's stdio: the fds the child gets, output streams, stdin, pty master. */
 export interface Stdio {
   childFds: [number, number, number];
   outputs: { stream: Readable; name: 'stdout' | 'stderr' }[];
   stdin?: Writable;
-  /** The pty master, or -1. */
+  /** The pty master, or -1 (a terminal's master arrives later, on `console`). */
   master: number;
-  slavePath?: string;
+  /** For a terminal: the init's end (its fd 4) and ours, on which the master arrives with SCM_RIGHTS. */
+  console?: { theirs: number; ours: number };
 }
 
-/** A pty (the slave on 0..2) or pipes (stdin a pipe only when kept open, else /dev/null). */
-export function makeStdio(terminal: boolean, openStdin: boolean, size?: { rows: number; cols: number }, bareMaster = false): Stdio {
+/** Pipes (stdin a pipe only when kept open, else /dev/null), or for a terminal /dev/null plus the console socket. */
+export function makeStdio(terminal: boolean, openStdin: boolean): Stdio {
   if (terminal) {
-    const pty = openPty(size);
-    // The master goes elsewhere (runc's --console-socket): the shim neither reads nor writes it.
-    if (bareMaster) return { childFds: [pty.slave, pty.slave, pty.slave], outputs: [], master: pty.master, slavePath: pty.slavePath };
-    return {
-      childFds: [pty.slave, pty.slave, pty.slave],
-      outputs: [{ stream: new tty.ReadStream(pty.master), name: 'stdout' }],
-      stdin: new tty.WriteStream(dupCloexec(pty.master)),
-      master: pty.master,
-      slavePath: pty.slavePath,
-    };
+    const devNull = sysOpen('/dev/null', O.RDWR | O.CLOEXEC);
+    const [ours, theirs] = socketpair();
+    return { childFds: [devNull, devNull, devNull], outputs: [], master: -1, console: { theirs, ours } };
   }
   let stdinFd: number;
   let stdin: Writable | undefined;
@@ -51,3 +46,7 @@ export function makeStdio(terminal: boolean, openStdin: boolean, size?: { rows: 
   };
 }
 
+/** Streams over a pty master: its output (EIO at the end: the slave side closed) and its input. */
+export function masterStreams(master: number): { output: Readable; input: Writable } {
+  return { output: new tty.ReadStream(master), input: new tty.WriteStream(dupCloexec(master)) };
+}

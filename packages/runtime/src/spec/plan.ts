@@ -70,7 +70,6 @@ export interface PlanInputs {
   rootfs: RootfsMount;
   merged: string;
   cgroupProcs?: string[];
-  consolePath?: string;
   /** The seccomp compiler (a caller may pass a caching one). */
   compile?: (config: NonNullable<OciSpec['linux']>['seccomp'] & object) => { program: Buffer; flags: number };
 }
@@ -114,7 +113,6 @@ export function specToPlan(spec: OciSpec, inputs: PlanInputs): InitPlan {
     readonlyPaths: linux.readonlyPaths ?? [],
     sysctl: linux.sysctl ?? {},
     cgroupProcs: inputs.cgroupProcs ?? [],
-    ...(inputs.consolePath !== undefined ? { consolePath: inputs.consolePath } : {}),
     terminal: proc.terminal ?? false,
     args: proc.args,
     env: proc.env ?? [],

@@ -17,10 +17,10 @@ export type { Timespec } from './fs.cjs';
 export {
   CLONE, PR, RLIMIT, RLIM_INFINITY, F, CLOSE_RANGE, CAP_VERSION_3, SECCOMP,
   unshare, setns, prctl, pivotRoot, sethostname, setdomainname, setgroups, setresuid, setresgid,
-  getrlimit, setrlimit, kill, getpid, setsid, chdir, chroot, umask, fcntl, dupCloexec, setCloexec, closeRange, execve,
+  getrlimit, setrlimit, kill, getpid, setsid, chdir, chroot, umask, fcntl, dupCloexec, dup3, setCloexec, closeRange, execve,
   capget, capset, seccompSetFilter,
 } from './proc.cjs';
 export type { Rlimit, CapSets } from './proc.cjs';
-export { TIOC, posixOpenpt, grantpt, unlockpt, ptsname, openPty, setWinsize, getWinsize, setControllingTerminal } from './pty.cjs';
+export { TIOC, posixOpenpt, grantpt, unlockpt, ptsname, openPty, openPtyAt, setWinsize, getWinsize, setControllingTerminal } from './pty.cjs';
 export type { Pty } from './pty.cjs';
-export { sendFd, listenUnix, acceptFd } from './socket.cjs';
+export { sendFd, sendFdOn, socketpair, recvFd, listenUnix, acceptFd } from './socket.cjs';

@@ -118,6 +118,8 @@ export const raw = {
   bind: lib.func('int bind(int fd, const void *addr, uint32_t len)'),
   listen: lib.func('int listen(int fd, int backlog)'),
   accept4: lib.func('int accept4(int fd, void *addr, void *len, int flags)'),
+  socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *fds)'),
+  dup3: lib.func('int dup3(int oldfd, int newfd, int flags)'),
   sendmsg: lib.func('sendmsg', 'intptr_t', ['int', koffi.pointer(Msghdr), 'int']),
   recvmsg: lib.func('recvmsg', 'intptr_t', ['int', koffi.pointer(Msghdr), 'int']),
   setns: lib.func('int setns(int fd, int nstype)'),

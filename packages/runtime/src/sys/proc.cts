@@ -153,6 +153,11 @@ export function dupCloexec(fd: number): number {
   return fcntl(fd, 1030, 0);
 }
 
+/** dup3(2): makes `newFd` a copy of `oldFd` (flags 0: not close-on-exec). */
+export function dup3(oldFd: number, newFd: number, flags = 0): number {
+  return check(raw.dup3(oldFd, newFd, flags), 'dup3');
+}
+
 /** Sets or clears close-on-exec on `fd`. */
 export function setCloexec(fd: number, on: boolean): void {
   fcntl(fd, F.SETFD, on ? F.FD_CLOEXEC : 0);

@@ -3,7 +3,7 @@ import { check, raw } from './libc.cjs';
 import { O } from './fs.cjs';
 
 /** ioctl(2) requests used with terminals. */
-export const TIOC = { SCTTY: 0x540e, GWINSZ: 0x5413, SWINSZ: 0x5414, NOTTY: 0x5422 } as const;
+export const TIOC = { SCTTY: 0x540e, GWINSZ: 0x5413, SWINSZ: 0x5414, NOTTY: 0x5422, GPTN: 0x80045430, SPTLCK: 0x40045431, GPTPEER: 0x5441 } as const;
 
 /** A pty pair: the master fd, the slave's path, and (when opened) the slave fd. */
 export interface Pty {
@@ -45,6 +45,25 @@ export function openPty(size?: { rows: number; cols: number }): Pty {
     const slave = check(raw.open(slavePath, O.RDWR | O.NOCTTY | O.CLOEXEC, 0), 'open', slavePath);
     if (size) setWinsize(master, size.rows, size.cols);
     return { master, slavePath, slave };
+  } catch (err) {
+    raw.close(master);
+    throw err;
+  }
+}
+
+/**
+ * Opens a pty in the devpts instance behind `ptmx` (the container's `/dev/ptmx` once its root is in place,
+ * as runc does): the master, the slave opened through TIOCGPTPEER, and the slave's path in that instance.
+ */
+export function openPtyAt(ptmx: string, size?: { rows: number; cols: number }): Pty {
+  const master = check(raw.open(ptmx, O.RDWR | O.NOCTTY | O.CLOEXEC, 0), 'open', ptmx);
+  try {
+    check(raw.ioctlPtr(master, TIOC.SPTLCK, Buffer.alloc(4)), 'ioctl TIOCSPTLCK');
+    const n = Buffer.alloc(4);
+    check(raw.ioctlPtr(master, TIOC.GPTN, n), 'ioctl TIOCGPTN');
+    const slave = check(raw.ioctlInt(master, TIOC.GPTPEER, O.RDWR | O.NOCTTY | O.CLOEXEC), 'ioctl TIOCGPTPEER');
+    if (size) setWinsize(master, size.rows, size.cols);
+    return { master, slavePath: `/dev/pts/${n.readUInt32LE(0)}`, slave };
   } catch (err) {
     raw.close(master);
     throw err;
