@@ -107,6 +107,8 @@ export const HostConfigSchema: GoStruct = struct('HostConfig', {
   PidMode: 'string',
   Privileged: 'bool',
   PublishAllPorts: 'bool',
+  // tdock's extension: the container's bandwidth limit in and out (`tdock run --network-rate 10mbit`).
+  NetworkRate: 'string',
   ReadonlyRootfs: 'bool',
   SecurityOpt: strs,
   StorageOpt: strMap,
