@@ -1,5 +1,8 @@
 import type { Benchmark } from '../src/harness.js';
+import { buildBenchmarks } from './build.js';
+import { composeUpDown } from './compose.js';
 import { imagePullDebian, imagePullMultilayer } from './image-pull.js';
+import { networkBenchmarks } from './network.js';
 import { registryPull } from './registry-pull.js';
 import { runtimeStartColdCrun, runtimeStartColdRunc, runtimeStartWarmCrun, runtimeStartWarmRunc } from './runtime-start.js';
 import { tdockdBenchmarks } from './tdockd.js';
@@ -14,4 +17,7 @@ export const BENCHMARKS: Benchmark[] = [
   ...tdockdBenchmarks(),
   imagePullDebian,
   imagePullMultilayer,
+  ...buildBenchmarks(),
+  composeUpDown,
+  ...networkBenchmarks(),
 ];

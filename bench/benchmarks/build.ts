@@ -1,0 +1,106 @@
+/**
+ * build-*: the same small Dockerfile (FROM the kit's busybox, two COPY steps, a RUN, CMD) built with
+ * `DOCKER_BUILDKIT=0 docker build --network none` against tdockd and against dockerd's legacy
+ * builder, interleaved in one run (issue 9).
+ * - build-cold: before every run (untimed) the image is removed, `builder prune -af` is run and the
+ *   Dockerfile gets a fresh `LABEL` nonce right after FROM, so no step can come from the cache. Goal 0.8.
+ * - build-noop: a rebuild of an unchanged context (every step cached). Goal 0.3.
+ * - build-changed: before every run (untimed) the first COPY's source gets new content, so that
+ *   COPY, the steps after it and the RUN are redone.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fixtures, run } from '@tdock/testkit';
+import type { Benchmark, Prepared } from '../src/harness.js';
+import { DOCKER_CLI, pairMissing, probeTdockdRuns, removeAllContainers, startPair, type Engine, type Pair } from './lib/daemons.js';
+
+type Mode = 'cold' | 'noop' | 'changed';
+
+function dockerfile(image: string, nonce: string): string {
+  return [
+    `FROM ${image}`,
+    ...(nonce ? [`LABEL bench.nonce="${nonce}"`] : []),
+    'COPY a.txt b.txt /app/',
+    'COPY step.sh /app/step.sh',
+    'RUN sh /app/step.sh > /app/out.txt && wc -c /app/out.txt',
+    'CMD ["cat", "/app/out.txt"]',
+    '',
+  ].join('\n');
+}
+
+async function writeContext(dir: string, image: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'Dockerfile'), dockerfile(image, ''));
+  await writeFile(path.join(dir, 'a.txt'), 'alpha\n'.repeat(100));
+  await writeFile(path.join(dir, 'b.txt'), 'bravo\n'.repeat(1000));
+  await writeFile(path.join(dir, 'step.sh'), 'for f in /app/*.txt; do echo "$f $(wc -l < "$f")"; done\necho built\n');
+}
+
+function build(e: Engine, tag: string, dir: string): Promise<unknown> {
+  return run(DOCKER_CLI, ['build', '-q', '--network', 'none', '-t', tag, dir], { env: { ...e.env, DOCKER_BUILDKIT: '0' } });
+}
+
+async function emptyCache(e: Engine, tag: string): Promise<void> {
+  await e.docker(['rmi', '-f', tag]).catch(() => undefined);
+  await e.docker(['builder', 'prune', '-af']).catch(() => undefined);
+}
+
+function skipProbe(): () => Promise<string | undefined> {
+  let result: Promise<string | undefined> | undefined;
+  return () => {
+    result ??= (async () => pairMissing() ?? probeTdockdRuns((await fixtures()).busybox.reference))();
+    return result;
+  };
+}
+
+async function prepareBuild(mode: Mode): Promise<Prepared> {
+  const busybox = (await fixtures()).busybox.reference;
+  const pair: Pair = await startPair([busybox]);
+  try {
+    const image = `${pair.registry.host}/${busybox}`;
+    const tag = `tdock-bench-build-${mode}`;
+    const engines = { subject: pair.tdockd, reference: pair.dockerd };
+    const dirs = { subject: path.join(pair.roots.dir, 'build-t'), reference: path.join(pair.roots.dir, 'build-d') };
+    for (const side of ['subject', 'reference'] as const) {
+      await writeContext(dirs[side], image);
+      await build(engines[side], tag, dirs[side]); // untimed: fills the cache for noop, checks the build works
+    }
+    let n = 0;
+    const beforeEach = async (side: 'subject' | 'reference'): Promise<void> => {
+      n++;
+      if (mode === 'cold') {
+        await emptyCache(engines[side], tag);
+        await writeFile(path.join(dirs[side], 'Dockerfile'), dockerfile(image, `${process.pid}-${n}`));
+      } else if (mode === 'changed') {
+        await writeFile(path.join(dirs[side], 'a.txt'), `alpha ${n}\n`.repeat(100));
+      }
+    };
+    return {
+      subjectLabel: 'tdockd', referenceLabel: 'dockerd',
+      beforeEach,
+      subject: async () => void await build(pair.tdockd, tag, dirs.subject),
+      reference: async () => void await build(pair.dockerd, tag, dirs.reference),
+      async teardown() {
+        for (const e of [pair.tdockd, pair.dockerd]) {
+          await removeAllContainers(e).catch(() => undefined);
+          await emptyCache(e, tag);
+        }
+        await pair.stop();
+      },
+    };
+  } catch (err) {
+    await pair.stop();
+    throw err;
+  }
+}
+
+/** The three build benchmarks; they skip until tdockd can run a container. */
+export function buildBenchmarks(): Benchmark[] {
+  const skip = skipProbe();
+  const common = { runs: 5, warmup: 1, skip };
+  return [
+    { name: 'build-cold', description: 'DOCKER_BUILDKIT=0 docker build of a small Dockerfile, cache emptied: tdockd vs dockerd legacy builder', goal: 0.8, ...common, prepare: () => prepareBuild('cold') },
+    { name: 'build-noop', description: 'DOCKER_BUILDKIT=0 docker build, nothing changed (all cached): tdockd vs dockerd legacy builder', goal: 0.3, ...common, prepare: () => prepareBuild('noop') },
+    { name: 'build-changed', description: 'DOCKER_BUILDKIT=0 docker build after one COPY source changed: tdockd vs dockerd legacy builder', ...common, prepare: () => prepareBuild('changed') },
+  ];
+}
