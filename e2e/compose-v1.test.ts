@@ -38,6 +38,7 @@ describe('e2e: docker-compose 1.29 against tdockd', function () {
   let daemon: DaemonHandle | undefined;
   let env: NodeJS.ProcessEnv;
   let dir: string;
+  let image: string;
   const compose = (args: string[]): Promise<Result> => run(DOCKER_COMPOSE, ['-p', PROJECT, ...args], env, dir);
   const docker = (args: string[]): Promise<Result> => run(DOCKER, args, env);
   const ok = (r: Result, what: string): Result => {
@@ -58,7 +59,7 @@ describe('e2e: docker-compose 1.29 against tdockd', function () {
     if (!fs.existsSync(DOCKER_COMPOSE) || !fs.existsSync(DOCKER)) this.skip();
     roots = await tempRoots();
     reg = await startRegistry();
-    const image = (await fixtures()).busybox.refIn(reg.host);
+    image = (await fixtures()).busybox.refIn(reg.host);
     daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
     env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: roots.dir, DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config') };
     dir = path.join(roots.dir, 'project');
@@ -111,5 +112,27 @@ describe('e2e: docker-compose 1.29 against tdockd', function () {
     ok(await compose(['down', '-v']), 'down -v');
     assert.equal(ok(await docker(['ps', '-aq']), 'ps -aq').stdout, '');
     assert.doesNotMatch(ok(await docker(['volume', 'ls', '-q']), 'volume ls').stdout, new RegExp(`${PROJECT}_data`));
+  });
+
+  it('on the default network, a client reaches a web server by its service name', async () => {
+    const netDir = path.join(roots.dir, 'net');
+    fs.mkdirSync(netDir);
+    fs.writeFileSync(path.join(netDir, 'docker-compose.yml'), `version: "3.8"
+services:
+  web:
+    image: ${image}
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www; echo v1-web > /www/index.html; httpd -f -p 80 -h /www & wait"]
+  client:
+    image: ${image}
+    command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://web/index.html && exit 0; sleep 0.5; done; exit 1"]
+    depends_on: [web]
+`);
+    const v1 = (args: string[]): Promise<Result> => run(DOCKER_COMPOSE, ['-p', 'e2ev1net', ...args], env, netDir);
+    ok(await v1(['up', '-d']), 'up -d');
+    assert.match(ok(await docker(['network', 'ls', '--format', '{{.Name}}']), 'network ls').stdout, /^e2ev1net_default$/m);
+    assert.equal(ok(await docker(['wait', 'e2ev1net_client_1']), 'wait').stdout.trim(), '0');
+    assert.match(ok(await v1(['logs', 'client']), 'logs').stdout, /v1-web/);
+    ok(await v1(['down']), 'down');
+    assert.doesNotMatch(ok(await docker(['network', 'ls', '--format', '{{.Name}}']), 'network ls').stdout, /e2ev1net_default/);
   });
 });
