@@ -237,6 +237,39 @@ services:
     assert.equal(ok(await docker(['volume', 'ls', '-q']), 'volume ls').stdout, '');
   });
 
+  it('builds a service from its Dockerfile and runs it', async () => {
+    project('built', `
+services:
+  app:
+    build:
+      context: .
+      args: { GREETING: built-hello, IMG: "\${IMG}" }
+    network_mode: none
+`, { Dockerfile: 'ARG IMG\nFROM ${IMG}\nARG GREETING\nRUN echo $GREETING > /greeting\nCMD ["cat", "/greeting"]\n' });
+    const up = ok(await compose(['up', '-d']), 'up');
+    assert.match(up.stderr, /Image built-app +Built/);
+    assert.match(ok(await docker(['images', '--format', '{{.Repository}}']), 'images').stdout, /^built-app$/m);
+    assert.equal(ok(await docker(['wait', 'built-app-1']), 'wait').stdout.trim(), '0');
+    assert.equal(ok(await compose(['logs', '--no-log-prefix']), 'logs').stdout, 'built-hello\n');
+    ok(await compose(['down', '--rmi', 'local']), 'down --rmi local');
+    assert.doesNotMatch(ok(await docker(['images', '--format', '{{.Repository}}']), 'images').stdout, /^built-app$/m);
+  });
+
+  it('tdock compose ps lists what docker-compose 1.29 started', async function () {
+    if (!fs.existsSync(DOCKER_COMPOSE)) this.skip();
+    project('fromv1', `
+services:
+  web:
+    image: \${IMG}
+    network_mode: none
+    command: ${SERVER}
+`);
+    ok(await run(DOCKER_COMPOSE, ['-p', 'fromv1', 'up', '-d'], { env, cwd: dir }), 'docker-compose up');
+    const ps = ok(await compose(['-p', 'fromv1', 'ps']), 'tdock compose ps');
+    assert.match(ps.stdout, /fromv1_web_1 .* web .* Up/);
+    ok(await run(DOCKER_COMPOSE, ['-p', 'fromv1', 'down'], { env, cwd: dir }), 'docker-compose down');
+  });
+
   it('docker-compose 1.29 lists what tdock compose started', async function () {
     if (!fs.existsSync(DOCKER_COMPOSE)) this.skip();
     project('interop', `
