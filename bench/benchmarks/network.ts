@@ -12,6 +12,9 @@ import type { Benchmark, Prepared } from '../src/harness.js';
 import { median } from '../src/harness.js';
 import { pairMissing, probeTdockdRuns, removeAllContainers, startPair, type Engine } from './lib/daemons.js';
 
+/** Pause before every run (untimed). */
+const SETTLE_MS = 1000;
+
 function skipProbe(): () => Promise<string | undefined> {
   let result: Promise<string | undefined> | undefined;
   return () => {
@@ -46,12 +49,15 @@ async function prepare(reference: 'tdockd-none' | 'dockerd-none'): Promise<Prepa
     const r = reference === 'tdockd-none' ? runner(pair.tdockd, image, true) : runner(pair.dockerd, image, true);
     return {
       subjectLabel: 'tdockd bridge', referenceLabel: reference === 'tdockd-none' ? 'tdockd none' : 'dockerd none',
+      // Untimed: let tdockd refill its warm pool after the previous run, so neither side pays for it.
+      beforeEach: () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS)),
       subject: s.work,
       reference: r.work,
       async extras() {
         // The first sample of each side is the warm-up run.
-        const diff = median(s.times.slice(1)) - median(r.times.slice(1));
-        return { bridge_minus_none_ms: Math.round(diff * 10) / 10 };
+        const diff = Math.round((median(s.times.slice(1)) - median(r.times.slice(1))) * 10) / 10;
+        const key = reference === 'tdockd-none' ? 'bridge_minus_none_ms' : 'tdockd_bridge_minus_dockerd_none_ms';
+        return { [key]: diff };
       },
       async teardown() {
         for (const e of [pair.tdockd, pair.dockerd]) await removeAllContainers(e).catch(() => undefined);
