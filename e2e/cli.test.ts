@@ -60,7 +60,10 @@ class PtySession {
 
 /** Relative times differ between two runs a moment apart; everything else must match. */
 function normaliseTimes(text: string): string {
-  return text.replace(/(Less than a second|About a minute|About an hour|\d+ (seconds|minutes|hours|days|weeks|months|years)) ago/g, 'T ago').replace(/Up (Less than a second|About a minute|\d+ (seconds|minutes))/g, 'Up T').replace(/ +/g, ' ');
+  return text
+    .replace(/(Less than a second|About a minute|About an hour|\d+ (seconds?|minutes?|hours?|days?|weeks?|months?|years?)) ago/g, 'T ago')
+    .replace(/Up (Less than a second|About a minute|About an hour|\d+ (seconds?|minutes?|hours?))/g, 'Up T')
+    .replace(/ +/g, ' ');
 }
 
 describe('e2e: the tdock CLI against tdockd', function () {
