@@ -92,9 +92,10 @@ describe('e2e: container lifecycle against tdockd', function () {
     assert.notEqual(rmRunning.code, 0);
     assert.match(rmRunning.stderr, /cannot remove container "\/e2e-web": container is running: stop the container before removing or force remove/);
     assert.equal((await docker(['stop', '-t', '0', 'e2e-web'])).code, 0);
+    // -t 0 sends SIGTERM then SIGKILL at once: the trap may win the race (0) or the kill may (137), as with dockerd.
     const exited = await docker(['ps', '-a', '--filter', 'name=e2e-web', '--format', '{{.Status}}']);
-    assert.match(exited.stdout, /^Exited \(137\) /);
-    assert.equal((await docker(['inspect', '--format', '{{.State.ExitCode}} {{.Name}}', id])).stdout, '137 /e2e-web\n');
+    assert.match(exited.stdout, /^Exited \((0|137)\) /);
+    assert.match((await docker(['inspect', '--format', '{{.State.ExitCode}} {{.Name}}', id])).stdout, /^(0|137) \/e2e-web\n$/);
     assert.equal((await docker(['rm', 'e2e-web'])).code, 0);
     const gone = await docker(['inspect', id]);
     assert.notEqual(gone.code, 0);
