@@ -87,7 +87,7 @@ describe('store: pull', () => {
   });
 
   it('survives kill -9 mid-pull: no half image, and the next pull reuses committed layers and resumes', async function () {
-    this.timeout(60000);
+    this.timeout(90000);
     const dataRoot = join(tmp, 'root');
     const child = spawn(process.execPath, [join(here, 'pull-child.js'), dataRoot], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
