@@ -85,6 +85,13 @@ export function buildApp(services: Services, opts: BuildAppOptions = {}): Fastif
     }
     return undefined;
   });
+  // At debug level, one line per request with its status and duration (dockerd logs the same at debug).
+  const reqLog = opts.logger || undefined;
+  if (reqLog && (reqLog as FastifyBaseLogger & { isLevelEnabled?(l: string): boolean }).isLevelEnabled?.('debug')) {
+    app.addHook('onResponse', async (request, reply) => {
+      reqLog.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'api request');
+    });
+  }
   // Docker clients decode errors only for exactly `application/json` (api-surface §0.4).
   app.addHook('onSend', async (_request, reply, payload) => {
     const ct = reply.getHeader('content-type');
