@@ -78,6 +78,9 @@ export class ComposeRunner {
     }
   }
 
+  /** Image IDs seen by `ensureImage` when the image was already present, by name. */
+  readonly imageIds = new Map<string, string>();
+
   /** Makes sure the service's image is there: pulled (pull_policy missing|always) or built. */
   async ensureImage(service: ServiceConfig, opts: { build?: boolean; noBuild?: boolean; pull?: (image: string) => Promise<void>; buildImage?: (service: ServiceConfig, image: string) => Promise<void> }): Promise<string> {
     const image = serviceImageName(this.project.name, service);
@@ -88,7 +91,7 @@ export class ComposeRunner {
     const policy = service.pull_policy ?? 'missing';
     if (policy === 'always' && opts.pull) await opts.pull(image);
     try {
-      await this.docker.getImage(image).inspect();
+      this.imageIds.set(image, (await this.docker.getImage(image).inspect()).Id);
       return image;
     } catch (err) {
       if (statusOf(err) !== 404) throw err;

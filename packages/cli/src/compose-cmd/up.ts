@@ -65,7 +65,7 @@ async function imageId(docker: Dockerode, image: string): Promise<string | undef
 /** Converges one service to `scale` containers with its current configuration. */
 async function convergeService(runner: ComposeRunner, service: ServiceConfig, scale: number, o: UpOptions, firstContainer: Map<string, string>): Promise<void> {
   const image = await runner.ensureImage(service, { build: o.build, noBuild: o.noBuild, pull: o.pull, buildImage: o.buildImage });
-  const digest = await imageId(runner.docker, image);
+  const digest = runner.imageIds.get(image) ?? (await imageId(runner.docker, image));
   const hash = serviceConfigHash(service);
   const existing = await runner.containers({ service: service.name });
   const containerOf = (s: string): string | undefined => firstContainer.get(s);
