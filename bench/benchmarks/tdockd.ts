@@ -7,8 +7,8 @@
  * - tdockd-dockerode-run: create + start + wait + remove of `true` through dockerode.
  * - tdockd-list-100: 50 sequential `GET /containers/json?all=1` (keep-alive) with 100 created
  *   containers; extras: per-request latency and requests/s of each. Goal 0.33 (3x the throughput).
- * - tdockd-parallel-20: 20 containers created and started in parallel through the API, then
- *   removed; extras: memory (PSS and RSS) idle and with 20 running, shims included, payloads not.
+ * - tdockd-parallel-50: 50 containers created and started in parallel through the API, then
+ *   removed; extras: memory (PSS and RSS) idle and with 50 running, shims included, payloads not.
  */
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -18,7 +18,7 @@ import { pairMissing, probeTdockdRuns, removeAllContainers, socketGetter, startP
 
 const LIST_REQUESTS = 50;
 const LIST_CONTAINERS = 100;
-const PARALLEL = 20;
+const PARALLEL = 50;
 
 /** The probe, run at most once per process for all the benchmarks below. */
 function skipProbe(): () => Promise<string | undefined> {
@@ -138,7 +138,7 @@ export function tdockdBenchmarks(): Benchmark[] {
       }),
     },
     {
-      name: 'tdockd-parallel-20',
+      name: 'tdockd-parallel-50',
       description: `${PARALLEL} containers created and started in parallel through the API, then removed; memory idle and with ${PARALLEL} running`,
       runs: 3, warmup: 1, skip,
       prepare: () => withPair(async (pair, image) => {
