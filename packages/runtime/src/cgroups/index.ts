@@ -12,3 +12,4 @@ export {
   type DeviceRule,
   type DeviceRuleSet,
 } from './device-filter.js';
+export { cgroupFeatures, parseCpuList, type CgroupFeatures } from './features.js';

@@ -12,7 +12,7 @@ import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
 import { STATE_FILES, type ShimConfig } from '../shim/config.js';
 import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
 import { shimAttach, shimExec, shimRequest, type Attachment, type ExecSession, type ExecState, type ExitRecord, type ShimState } from '../shim/protocol.js';
-import { createCgroupManager, detectCgroups, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
+import { cgroupFeatures, createCgroupManager, detectCgroups, type CgroupFeatures, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
 import { compileSeccomp, type LinuxSeccomp } from '../seccomp/index.js';
 import { withInit } from '../spec/default-spec.js';
 import { specToPlan } from '../spec/plan.js';
@@ -124,6 +124,7 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 export class Runtime {
   private validator?: ValidateFunction;
   private readonly cgroupSetup: CgroupSetup | undefined;
+  private features: CgroupFeatures | undefined;
   private readonly pool: ShimProcess[] = [];
   private poolTarget = 0;
   private poolPending = 0;
@@ -167,6 +168,13 @@ export class Runtime {
   /** Thaws a paused container. */
   async resume(id: string): Promise<void> {
     this.needCgroup(id).thaw();
+  }
+
+  /** What the host's cgroups can limit (moby sysinfo), or undefined when the runtime has no cgroups. Probed once. */
+  cgroupFeatures(): CgroupFeatures | undefined {
+    if (!this.cgroupSetup) return undefined;
+    this.features ??= cgroupFeatures(this.cgroupSetup);
+    return this.features;
   }
 
   /** Changes the container's resource limits. */
@@ -420,7 +428,7 @@ export class Runtime {
     const rec = this.record(id);
     let exit: ExitRecord | undefined;
     try {
-      exit = (await shimRequest(rec.socketPath, { op: 'wait' })).exit;
+      exit = (await shimRequest(rec.socketPath, { op: 'wait' }, { unref: true })).exit;
     } catch (err) {
       if ((err as TdockError).kind !== 'unavailable') throw err;
     }

@@ -71,8 +71,10 @@ function connect(socketPath: string): Promise<net.Socket> {
 }
 
 /** Sends one request and returns the reply (throws the reply's error as a TdockError). */
-export async function shimRequest(socketPath: string, req: ShimRequest): Promise<{ state?: ShimState; exit?: ExitRecord; exec?: ExecState }> {
+export async function shimRequest(socketPath: string, req: ShimRequest, opts: { unref?: boolean } = {}): Promise<{ state?: ShimState; exit?: ExitRecord; exec?: ExecState }> {
   const sock = await connect(socketPath);
+  // A long request (wait) must not keep the caller's process alive on its own (tdockd's shutdown).
+  if (opts.unref) sock.unref();
   try {
     const reader = new JsonLineReader<ShimReply>(sock);
     writeJsonLine(sock, req);
