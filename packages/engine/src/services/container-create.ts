@@ -12,6 +12,7 @@ import { nowNano, ZERO_TIME, type ContainerRecord, type ContainerStore, type Mou
 import type { LocalVolumes } from './volumes.js';
 import { randomId } from './names.js';
 import { usesNetworking, type ContainerNetworking } from './networking.js';
+import { verifyResources, type HostLimits } from './resources-update.js';
 
 /** What create and the spec builder need. */
 export interface CreateDeps {
@@ -24,6 +25,8 @@ export interface CreateDeps {
   pidOf: (ref: string) => number;
   /** The networking service; absent: only none, host and container:<id> (bridge degrades to none). */
   networking?: ContainerNetworking;
+  /** What the host's cgroups can limit; absent: resources are not checked (no cgroups). */
+  hostLimits?: () => HostLimits;
 }
 
 /** Network modes that work until the networking service lands. */
@@ -144,6 +147,9 @@ export async function createContainer(req: { name?: string; body: ContainerCreat
   const args = processArgs(merged);
   checkNetworkMode(hc.NetworkMode ?? '', deps);
   if (hc.RestartPolicy?.Name && hc.AutoRemove && hc.RestartPolicy.Name !== 'no') throw invalidArgument("conflicting options: cannot specify both --restart and --rm");
+  // moby verifyContainerSettings, then adaptContainerSettings: swap defaults to twice the memory limit.
+  if (deps.hostLimits) verifyResources(hc, deps.hostLimits(), false);
+  if ((hc.Memory ?? 0) > 0 && !hc.MemorySwap) hc.MemorySwap = (hc.Memory ?? 0) * 2;
   const id = randomId();
   const name = deps.store.reserveName(id, req.name);
   const dir = deps.store.dir(id);

@@ -3,9 +3,10 @@
 // which also works after a restart of tdockd (live-restore, see `restore`).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { conflict, TdockError } from '@tdock/core';
+import { conflict, invalidArgument, TdockError } from '@tdock/core';
 
 const notModified = (message: string): TdockError => new TdockError('not-modified', message);
 import type { Attachment, ExitRecord, Runtime } from '@tdock/runtime';
@@ -20,11 +21,13 @@ import { buildSpec, createContainer, type CreateDeps } from './container-create.
 import { CONTAINER_LIST_FILTERS, inspectView, listFilter, summaryView } from './container-views.js';
 import { nowNano, ZERO_TIME, type ContainerRecord } from './records.js';
 import { attachSession, parseDetachKeys, readLogs } from './streams.js';
-import { statsJson, topOf } from './stats.js';
+import { networkStatsOf, statsJson, topOf } from './stats.js';
 import { HealthMonitor } from './health.js';
 import { ContainerArchive } from './archive.js';
 import { commitContainer, upperChanges } from './commit-diff.js';
 import { usesNetworking } from './networking.js';
+import { nextBackoff, shouldRestart } from './restart-policy.js';
+import { liveResources, mergeResources, verifyResources } from './resources-update.js';
 
 export { CONTAINER_LIST_FILTERS };
 
@@ -41,7 +44,12 @@ type ExitWaiter = (r: WaitResponse) => void;
 /** Called between runtime create and start: attach sessions connect here, so no output is lost. */
 type StartHook = () => Promise<void>;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** The gap between the two samples of a single non-streamed stats answer (dockerd's collector ticks every 1 s). */
+const STATS_PRESAMPLE_MS = 500;
+/** A delay that does not keep tdockd alive at shutdown. */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+/** The `signal` attribute of a `kill` event: the number, as dockerd logs it (`strconv.Itoa(int(sig))`). */
+const signalNumber = (sig: string): string => (/^\d+$/.test(sig) ? sig : String((os.constants.signals as Record<string, number>)[sig] ?? sig));
 const signalName = (s: string): string => (/^\d+$/.test(s) ? s : s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`);
 
 export class Containers implements ContainerService {
@@ -50,6 +58,9 @@ export class Containers implements ContainerService {
   private readonly startHooks = new Map<string, Set<StartHook>>();
   private readonly cleanups = new Map<string, Promise<void>>();
   private readonly busy = new Set<string>();
+  /** Pending policy restarts and the restart manager's current backoff, by container (in memory, as dockerd). */
+  private readonly restartTimers = new Map<string, NodeJS.Timeout>();
+  private readonly backoffs = new Map<string, number>();
   private closed = false;
   private readonly health: HealthMonitor;
   private readonly archive: ContainerArchive;
@@ -61,7 +72,7 @@ export class Containers implements ContainerService {
       if (this.busy.has(r.Id)) throw conflict(`container ${r.Id} is starting`);
       return { id: r.Id, running: false, rootfs: r.Rootfs, scratch: d.store.dir(r.Id) };
     }, sysMountOps());
-    this.health = new HealthMonitor({ runtime: d.runtime, save: (r) => d.store.save(r), event: (r, a) => this.event(r, a), current: (id) => d.store.tryGet(id) });
+    this.health = new HealthMonitor({ runtime: d.runtime, save: (r) => d.store.save(r), event: (r, a, attrs) => this.event(r, a, attrs), current: (id) => d.store.tryGet(id) });
   }
 
   private get store(): CreateDeps['store'] {
@@ -75,15 +86,15 @@ export class Containers implements ContainerService {
   /** Live-restore: reconnect to every shim; containers that exited meanwhile get their exit recorded. */
   async restore(): Promise<void> {
     for (const rec of this.store.all()) {
-      if (!rec.State.Running && !rec.State.Restarting) {
-        // dockerd starts `always` containers (even manually stopped ones) and `unless-stopped` ones that
-        // were not stopped by hand when the daemon starts.
-        const policy = rec.HostConfig.RestartPolicy?.Name;
+      if (rec.State.Restarting) {
+        // tdockd stopped during a restart backoff: the container is stopped; the daemon-start rule below applies.
+        Object.assign(rec.State, { Status: 'exited', Running: false, Restarting: false, Pid: 0 });
+        await this.store.save(rec);
+      }
+      if (!rec.State.Running) {
         const stale = fs.existsSync(this.d.runtime.stateDir(rec.Id)) && this.d.runtime.exitRecord(rec.Id) !== undefined;
         if (stale) await this.cleanupRuntime(rec.Id);
-        if ((policy === 'always' || (policy === 'unless-stopped' && !rec.HasBeenManuallyStopped)) && rec.State.StartedAt !== ZERO_TIME) {
-          this.start(rec.Id).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'starting a container with a restart policy failed'));
-        }
+        this.startWithDaemon(rec);
         continue;
       }
       let status: string;
@@ -98,15 +109,49 @@ export class Containers implements ContainerService {
         this.health.start(rec);
         continue;
       }
-      const exit = status === 'gone' ? undefined : this.d.runtime.exitRecord(rec.Id);
-      await this.onExit(rec, exit ?? { exitCode: 255, exitedAt: new Date().toISOString(), error: { step: 'restore', message: 'the container was lost while tdockd was down' } });
+      // Exited while tdockd was down: dockerd records the exit without a `die` event, then starts the
+      // container if its policy says so (daemon.restore, then the daemon-start rule).
+      const exit = (status === 'gone' ? undefined : this.d.runtime.exitRecord(rec.Id)) ?? { exitCode: 255, exitedAt: new Date().toISOString(), error: { step: 'restore', message: 'the container was lost while tdockd was down' } };
+      this.health.stop(rec.Id);
+      if (this.netOf(rec)) await this.d.networking?.detach(rec.Id).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'network detach failed'));
+      Object.assign(rec.State, { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled ?? false, FinishedAt: nowNano(Date.parse(exit.exitedAt) || Date.now()), Error: exit.error && exit.error.step !== 'exec' ? exit.error.message : '' });
+      await this.store.save(rec);
+      this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode });
+      await this.cleanupRuntime(rec.Id);
+      if (rec.HostConfig.AutoRemove) {
+        await this.remove(rec.Id, { force: true, volumes: true, link: false }).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'auto-remove failed'));
+        continue;
+      }
+      this.startWithDaemon(rec);
     }
+  }
+
+  /**
+   * dockerd's daemon-start rule (Container.ShouldRestart with the stored exit): a stopped container
+   * that ran before is started when its policy says so: `always` even after `docker stop`,
+   * `unless-stopped` unless stopped by hand, `on-failure` after a failure within the retry count.
+   * The start resets RestartCount, as `docker start` does.
+   */
+  private startWithDaemon(rec: ContainerRecord): void {
+    if (rec.State.StartedAt === ZERO_TIME) return;
+    if (!shouldRestart(rec.HostConfig.RestartPolicy, { exitCode: rec.State.ExitCode, manuallyStopped: rec.HasBeenManuallyStopped, restartCount: rec.RestartCount })) return;
+    this.start(rec.Id).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'starting a container with a restart policy failed'));
   }
 
   /** Stops the restart timers (daemon shutdown); containers keep running. */
   close(): void {
     this.closed = true;
     this.health.close();
+    for (const t of this.restartTimers.values()) clearTimeout(t);
+    this.restartTimers.clear();
+  }
+
+  /** Cancels a pending policy restart (stop, kill, remove, a manual start); true when one was pending. */
+  private cancelRestart(id: string): boolean {
+    const t = this.restartTimers.get(id);
+    if (t) clearTimeout(t);
+    this.restartTimers.delete(id);
+    return t !== undefined;
   }
 
   private monitor(rec: ContainerRecord): void {
@@ -122,35 +167,44 @@ export class Containers implements ContainerService {
     if (this.netOf(rec)) await this.d.networking?.detach(rec.Id).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'network detach failed'));
     const s = rec.State;
     const ranMs = Date.now() - Date.parse(s.StartedAt);
-    Object.assign(s, { Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled ?? false, FinishedAt: nowNano(Date.parse(exit.exitedAt) || Date.now()), Error: exit.error && exit.error.step !== 'exec' ? exit.error.message : '' });
+    // moby handleContainerExit: the restart manager decides first; a restarting container stays
+    // Running (Restarting, Pid 0) with RestartCount already counted, then `die` is published.
+    // A stop or kill cancels dockerd's restart manager (ExitOnNext): no restart after it, whatever the policy.
+    const restart = !rec.HostConfig.AutoRemove && !rec.HasBeenManuallyStopped && shouldRestart(rec.HostConfig.RestartPolicy, { exitCode: exit.exitCode, manuallyStopped: rec.HasBeenManuallyStopped, restartCount: rec.RestartCount });
+    const backoff = nextBackoff(this.backoffs.get(rec.Id) ?? 0, ranMs);
+    this.backoffs.set(rec.Id, backoff);
+    Object.assign(s, { Status: restart ? 'restarting' : 'exited', Running: restart, Paused: false, Restarting: restart, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled ?? false, FinishedAt: nowNano(Date.parse(exit.exitedAt) || Date.now()), Error: exit.error && exit.error.step !== 'exec' ? exit.error.message : '' });
+    if (restart) rec.RestartCount++;
     await this.store.save(rec);
     if (exit.oomKilled) this.event(rec, 'oom');
-    this.event(rec, 'die', { exitCode: String(exit.exitCode), execDuration: String(Math.max(0, Math.round(ranMs / 1000))) });
+    this.event(rec, 'die', { exitCode: String(exit.exitCode), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) });
     this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode });
     setTimeout(() => void this.cleanupRuntime(rec.Id), 200).unref();
     if (rec.HostConfig.AutoRemove) {
       await this.remove(rec.Id, { force: true, volumes: true, link: false }).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'auto-remove failed'));
       return;
     }
-    this.maybeRestart(rec, ranMs);
+    if (restart) this.scheduleRestart(rec.Id, backoff);
   }
 
-  private maybeRestart(rec: ContainerRecord, ranMs: number): void {
-    const p: RestartPolicy = rec.HostConfig.RestartPolicy ?? {};
-    const name = p.Name ?? 'no';
-    if (name === 'no' || name === '' || rec.HasBeenManuallyStopped) return;
-    if (name === 'on-failure' && (rec.State.ExitCode === 0 || (p.MaximumRetryCount && rec.RestartCount >= p.MaximumRetryCount))) return;
-    // moby restartmanager: 100 ms doubling up to 1 min, reset after 10 s of running.
-    const backoff = ranMs > 10_000 ? 100 : Math.min(60_000, 100 * 2 ** Math.min(rec.RestartCount, 10));
-    rec.State.Restarting = true;
-    rec.State.Status = 'restarting';
-    void this.store.save(rec);
-    setTimeout(() => {
-      const cur = this.store.tryGet(rec.Id);
+  private scheduleRestart(id: string, backoff: number): void {
+    this.cancelRestart(id);
+    const t = setTimeout(() => {
+      this.restartTimers.delete(id);
+      const cur = this.store.tryGet(id);
       if (!cur || this.closed || !cur.State.Restarting) return;
-      cur.RestartCount++;
-      this.start(cur.Id).catch((err: unknown) => this.d.log.warn({ err, id: cur.Id }, 'restart failed'));
-    }, backoff).unref();
+      this.startRun(cur.Id, false).catch(async (err: unknown) => {
+        // moby: a failed restart leaves the container stopped.
+        this.d.log.warn({ err, id }, 'restart failed');
+        const now = this.store.tryGet(id);
+        if (now && now.State.Restarting) {
+          Object.assign(now.State, { Status: 'exited', Running: false, Restarting: false });
+          await this.store.save(now).catch(() => undefined);
+        }
+      });
+    }, backoff);
+    t.unref();
+    this.restartTimers.set(id, t);
   }
 
   private resolveWaiters(map: Map<string, Set<ExitWaiter>>, id: string, r: WaitResponse): void {
@@ -241,10 +295,27 @@ export class Containers implements ContainerService {
 
   async start(id: string): Promise<void> {
     const rec = this.store.get(id);
-    if (rec.State.Running && !rec.State.Restarting) throw notModified('container already started');
+    if (rec.State.Paused) throw conflict('cannot start a paused container, try unpause instead');
+    if (rec.State.Running) throw notModified('container already started');
+    return this.startRun(rec.Id, true);
+  }
+
+  /**
+   * Starts a run of the container. `reset` (an API start, a restart, the daemon-start rule) clears the
+   * restart manager as dockerd's containerStart(resetRestartManager): RestartCount 0, backoff gone,
+   * HasBeenManuallyStopped false; a policy restart keeps them.
+   */
+  private async startRun(id: string, reset: boolean): Promise<void> {
+    const rec = this.store.get(id);
     if (this.busy.has(rec.Id)) throw conflict(`container ${rec.Id} is busy`);
     this.busy.add(rec.Id);
     try {
+      if (reset) {
+        this.cancelRestart(rec.Id);
+        this.backoffs.delete(rec.Id);
+        rec.RestartCount = 0;
+        rec.HasBeenManuallyStopped = false;
+      }
       await this.cleanupRuntime(rec.Id);
       const volumePaths: Record<string, string> = {};
       for (const m of rec.Mounts) {
@@ -270,7 +341,6 @@ export class Containers implements ContainerService {
       try {
         const st = await this.d.runtime.start(rec.Id);
         Object.assign(rec.State, { Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: st.pid, ExitCode: 0, Error: '', StartedAt: nowNano(), FinishedAt: rec.State.FinishedAt });
-        rec.HasBeenManuallyStopped = false;
         if (rec.State.Health) rec.State.Health = { Status: 'starting', FailingStreak: 0, Log: rec.State.Health.Log };
         this.health.start(rec);
         await this.store.save(rec);
@@ -308,10 +378,11 @@ export class Containers implements ContainerService {
     if (!rec.State.Running) throw notModified('container already stopped');
     rec.HasBeenManuallyStopped = true;
     if (rec.State.Restarting) {
-      rec.State.Restarting = false;
-      rec.State.Running = false;
-      rec.State.Status = 'exited';
+      // moby: the restart manager is cancelled, nothing is signalled, the container ends stopped.
+      this.cancelRestart(rec.Id);
+      Object.assign(rec.State, { Status: 'exited', Running: false, Restarting: false, Pid: 0 });
       await this.store.save(rec);
+      this.event(rec, 'stop');
       return;
     }
     await this.store.save(rec);
@@ -319,7 +390,7 @@ export class Containers implements ContainerService {
     const sig = signalName(opts.signal || rec.Config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? rec.Config.StopTimeout ?? 10;
     if (rec.State.Paused) await this.d.runtime.resume(rec.Id).catch(() => undefined);
-    this.event(rec, 'kill', { signal: sig.replace(/^SIG/, '') });
+    this.event(rec, 'kill', { signal: signalNumber(sig) });
     await this.d.runtime.kill(rec.Id, sig).catch(() => undefined);
     let done = false;
     if (timeout !== 0) {
@@ -327,7 +398,7 @@ export class Containers implements ContainerService {
       done = await (limit ? Promise.race([exited.then(() => true), limit]) : exited.then(() => true));
     }
     if (!done) {
-      this.event(rec, 'kill', { signal: 'KILL' });
+      this.event(rec, 'kill', { signal: '9' });
       await this.d.runtime.kill(rec.Id, 'SIGKILL').catch(() => undefined);
       await exited;
     }
@@ -345,15 +416,26 @@ export class Containers implements ContainerService {
 
   async kill(id: string, signal: string): Promise<void> {
     const rec = this.store.get(id);
-    if (!rec.State.Running || rec.State.Restarting) throw conflict(`container ${rec.Id} is not running`);
+    if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
     const sig = signalName(signal || 'KILL');
+    if (rec.State.Restarting) {
+      // moby killWithSignal: marked manually stopped; a restarting container gets no signal, its restart is cancelled.
+      rec.HasBeenManuallyStopped = true;
+      this.cancelRestart(rec.Id);
+      Object.assign(rec.State, { Status: 'exited', Running: false, Restarting: false, Pid: 0 });
+      await this.store.save(rec);
+      return;
+    }
+    rec.HasBeenManuallyStopped = true;
+    await this.store.save(rec);
     await this.d.runtime.kill(rec.Id, sig);
-    this.event(rec, 'kill', { signal: sig.replace(/^SIG/, '') });
+    this.event(rec, 'kill', { signal: signalNumber(sig) });
   }
 
   async pause(id: string): Promise<void> {
     const rec = this.store.get(id);
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    if (rec.State.Restarting) throw conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     if (rec.State.Paused) throw conflict(`container ${rec.Id} is already paused`);
     await this.d.runtime.pause(rec.Id);
     Object.assign(rec.State, { Paused: true, Status: 'paused' });
@@ -388,6 +470,9 @@ export class Containers implements ContainerService {
   async remove(id: string, opts: { force: boolean; volumes: boolean; link: boolean }): Promise<void> {
     const rec = this.store.get(id);
     if (rec.State.Status === 'removing') return;
+    if (!opts.force && rec.State.Restarting) throw conflict(`cannot remove container "${rec.Name}": container is restarting: stop the container before removing or force remove`);
+    this.cancelRestart(rec.Id);
+    this.backoffs.delete(rec.Id);
     if ((rec.State.Running && !rec.State.Restarting) || rec.State.Paused) {
       if (!opts.force) {
         const what = rec.State.Paused ? 'container is paused and must be unpaused first' : 'container is running: stop the container before removing or force remove';
@@ -399,8 +484,7 @@ export class Containers implements ContainerService {
       await this.d.runtime.kill(rec.Id, 'SIGKILL').catch(() => undefined);
       await Promise.race([exited, sleep(10_000)]);
     }
-    rec.State.Restarting = false;
-    rec.State.Status = 'removing';
+    Object.assign(rec.State, { Restarting: false, Running: false, Status: 'removing' });
     // The record goes first (the container is gone for every client), then what the runtime and
     // the snapshotter hold; a crash in between leaves only unreferenced state behind.
     await this.store.remove(rec);
@@ -474,23 +558,37 @@ export class Containers implements ContainerService {
   async top(id: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
     const rec = this.store.get(id);
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    if (rec.State.Restarting) throw conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     return topOf(await this.d.runtime.ps(rec.Id), psArgs);
   }
 
   async *stats(id: string, opts: { stream: boolean; oneShot: boolean; signal: AbortSignal }): AsyncIterable<JsonObject> {
     const rec = this.store.get(id);
-    let prev: JsonObject | undefined;
-    for (;;) {
+    const sample = async (prev: JsonObject | undefined): Promise<{ s: JsonObject; running: boolean }> => {
       const cur = this.store.tryGet(rec.Id);
       const running = cur?.State.Running === true && !cur.State.Restarting;
       const raw = running ? await this.d.runtime.stats(rec.Id).catch(() => undefined) : undefined;
       const pids = running ? await this.d.runtime.ps(rec.Id).catch(() => []) : [];
-      const s = statsJson(rec, raw, prev, pids.length);
-      yield s;
-      if (!opts.stream || opts.signal.aborted || !running) return;
-      prev = s;
+      const mode = rec.HostConfig.NetworkMode ?? '';
+      const nets = running && mode !== 'none' && mode !== 'host' ? networkStatsOf(cur.State.Pid) : undefined;
+      return { s: statsJson(rec, raw, prev, pids.length, nets), running };
+    };
+    let first = await sample(undefined);
+    // moby: a single non-streamed sample that is not one-shot takes two, so precpu_stats (and the CPU %
+    // the docker CLI computes from them) are filled.
+    if (!opts.stream && !opts.oneShot && first.running) {
+      await sleep(STATS_PRESAMPLE_MS);
+      if (opts.signal.aborted) return;
+      first = await sample(first.s);
+    }
+    let prev: JsonObject | undefined;
+    for (let cur = first; ; ) {
+      yield cur.s;
+      if (!opts.stream || opts.signal.aborted || !cur.running) return;
+      prev = cur.s;
       await sleep(1000);
       if (opts.signal.aborted) return;
+      cur = await sample(prev);
     }
   }
 
@@ -507,22 +605,37 @@ export class Containers implements ContainerService {
   }
 
   async update(id: string, body: Resources & { RestartPolicy?: RestartPolicy }): Promise<{ Warnings: string[] }> {
-    const rec = this.store.get(id);
     const { RestartPolicy: rp, ...res } = body;
-    if (rp && rec.HostConfig.AutoRemove && rp.Name && rp.Name !== 'no') throw new TdockError('invalid-argument', 'Restart policy cannot be updated because AutoRemove is enabled for the container');
-    Object.assign(rec.HostConfig, res, rp ? { RestartPolicy: rp } : {});
-    if (rec.State.Running) {
-      const r: Record<string, unknown> = {};
-      if (res.Memory !== undefined) r.memory = { limit: res.Memory, ...(res.MemorySwap !== undefined ? { swap: res.MemorySwap } : {}) };
-      if (res.PidsLimit !== undefined) r.pids = { limit: res.PidsLimit };
-      if (res.CpuQuota !== undefined || res.CpuShares !== undefined || res.NanoCpus !== undefined) {
-        r.cpu = { ...(res.CpuShares ? { shares: res.CpuShares } : {}), ...(res.NanoCpus ? { quota: Math.round(res.NanoCpus / 1e4), period: 100000 } : res.CpuQuota !== undefined ? { quota: res.CpuQuota, period: res.CpuPeriod || 100000 } : {}) };
+    const warnings = this.d.hostLimits ? verifyResources(res, this.d.hostLimits(), true) : [];
+    const rec = this.store.get(id);
+    if (rec.State.Status === 'removing' || rec.State.Dead) throw conflict(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
+    const backup = structuredClone(rec.HostConfig);
+    const cannot = (err: unknown, kind: 'invalid-argument' | 'internal'): TdockError => new TdockError(kind, `Cannot update container ${rec.Id}: ${(err as Error).message}`, { cause: err });
+    try {
+      mergeResources(rec.HostConfig, res);
+      if (rp?.Name) {
+        if (rec.HostConfig.AutoRemove && rp.Name !== 'no') throw invalidArgument('Restart policy cannot be updated because AutoRemove is enabled for the container');
+        rec.HostConfig.RestartPolicy = { Name: rp.Name, MaximumRetryCount: rp.MaximumRetryCount ?? 0 };
       }
-      if (Object.keys(r).length) await this.d.runtime.update(rec.Id, r as never);
+    } catch (err) {
+      rec.HostConfig = backup;
+      throw cannot(err, 'invalid-argument');
+    }
+    // A stopped (or restarting) container gets the new limits at its next start, from HostConfig.
+    if (rec.State.Running && !rec.State.Restarting) {
+      const live = liveResources(res);
+      if (Object.keys(live).length > 0) {
+        try {
+          await this.d.runtime.update(rec.Id, live);
+        } catch (err) {
+          rec.HostConfig = backup;
+          throw cannot(err, 'internal');
+        }
+      }
     }
     await this.store.save(rec);
     this.event(rec, 'update');
-    return { Warnings: [] };
+    return { Warnings: warnings };
   }
 
   async changes(id: string): Promise<Array<{ Path: string; Kind: number }>> {
@@ -611,7 +724,7 @@ export class Containers implements ContainerService {
   counts(): { total: number; running: number; paused: number; stopped: number } {
     const all = this.store.all();
     const paused = all.filter((r) => r.State.Paused).length;
-    const running = all.filter((r) => r.State.Running && !r.State.Paused).length;
+    const running = all.filter((r) => r.State.Running && !r.State.Paused && !r.State.Restarting).length;
     return { total: all.length, running, paused, stopped: all.length - running - paused };
   }
 }

@@ -22,6 +22,9 @@ interface ExecInstance {
   detachKeys: number[];
 }
 
+/** moby's exec event text: Entrypoint + " " + Args joined (so `ls` alone reads `ls `). */
+const execLabel = (cmd: string[]): string => `${cmd[0] ?? ''} ${cmd.slice(1).join(' ')}`;
+
 export class Execs implements ExecService {
   private readonly execs = new Map<string, ExecInstance>();
 
@@ -33,7 +36,8 @@ export class Execs implements ExecService {
 
   private running(containerId: string): ContainerRecord {
     const rec = this.d.store.get(containerId);
-    if (!rec.State.Running || rec.State.Restarting) throw conflict(`container ${rec.Id} is not running`);
+    if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    if (rec.State.Restarting) throw conflict(`Container ${rec.Id} is restarting, wait until the container is running`);
     if (rec.State.Paused) throw conflict(`container ${rec.Id} is paused, unpause the container before exec`);
     return rec;
   }
@@ -43,7 +47,7 @@ export class Execs implements ExecService {
     if (!body.Cmd?.length) throw conflict('No exec command specified');
     const e: ExecInstance = { id: randomId(), containerId: rec.Id, body, running: false, exitCode: null, pid: 0, canRemove: false, detachKeys: parseDetachKeys(body.DetachKeys) };
     this.execs.set(e.id, e);
-    this.event(rec, `exec_create: ${body.Cmd.join(' ')}`, e);
+    this.event(rec, `exec_create: ${execLabel(body.Cmd)}`, e);
     return { Id: e.id };
   }
 
@@ -67,7 +71,7 @@ export class Execs implements ExecService {
     });
     e.running = true;
     e.session = session;
-    this.event(rec, `exec_start: ${(b.Cmd ?? []).join(' ')}`, e);
+    this.event(rec, `exec_start: ${execLabel(b.Cmd ?? [])}`, e);
     return { rec, session };
   }
 

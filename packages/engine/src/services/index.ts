@@ -2,6 +2,7 @@
 // Services the HTTP layer calls. `createServices` opens everything under the injected roots and
 // reconnects to running containers (live-restore).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Runtime, loadDockerDefaultProfile, detectCgroups } from '@tdock/runtime';
 import { RegistryClient } from '@tdock/registry-client';
@@ -100,6 +101,7 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
     seccompProfile: loadDockerDefaultProfile(),
     ...(opts.networking ? { networking: opts.networking } : {}),
     ...(cgroupVersion ? { cgroupVersion } : {}),
+    hostLimits: () => ({ features: runtime.cgroupFeatures(), ncpu: os.availableParallelism() }),
     pidOf: (ref) => {
       const r = store.get(ref);
       if (!r.State.Running) throw new Error(`cannot join the namespaces of container ${r.Id}: it is not running`);
