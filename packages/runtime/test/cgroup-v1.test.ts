@@ -225,4 +225,18 @@ describe('cgroup v1 driver (fixture tree)', () => {
     cg.destroy();
     assert.ok(!cg.exists());
   });
+
+  it('reads blkio counters per device and operation, and their read/write sums', () => {
+    fs.mkdirSync(path.join(root, 'blkio/tdock/x'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'blkio/cgroup.procs'), '');
+    fs.writeFileSync(path.join(root, 'blkio/tdock/x/blkio.throttle.io_service_bytes_recursive'), '8:0 Read 4096\n8:0 Write 512\n8:0 Total 4608\n8:16 Read 1\nTotal 4609\n');
+    fs.writeFileSync(path.join(root, 'blkio/tdock/x/blkio.throttle.io_serviced_recursive'), '8:0 Read 2\n8:0 Write 1\nTotal 3\n');
+    const io = new CgroupV1Manager(root, 'tdock/x').stats().io;
+    assert.deepEqual([io.readBytes, io.writeBytes, io.readOps, io.writeOps], [4097, 512, 2, 1]);
+    assert.deepEqual(io.serviceBytes, [
+      { major: 8, minor: 0, op: 'Read', value: 4096 }, { major: 8, minor: 0, op: 'Write', value: 512 },
+      { major: 8, minor: 0, op: 'Total', value: 4608 }, { major: 8, minor: 16, op: 'Read', value: 1 },
+    ]);
+    assert.deepEqual(io.serviced, [{ major: 8, minor: 0, op: 'Read', value: 2 }, { major: 8, minor: 0, op: 'Write', value: 1 }]);
+  });
 });

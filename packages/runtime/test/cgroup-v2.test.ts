@@ -177,7 +177,13 @@ describe('cgroup v2 driver (fixture tree)', () => {
       memory: { usage: 123456, maxUsage: 0, limit: 1 << 30, cache: 2000, stat: { anon: 1000, file: 2000, kernel: 300 } },
       cpu: { usageNs: 5_000_000, userNs: 3_000_000, systemNs: 2_000_000, periods: 40, throttledPeriods: 12, throttledTimeNs: 7_000_000 },
       pids: { current: 3, limit: 10 },
-      io: { readBytes: 4097, writeBytes: 8194, readOps: 4, writeOps: 6 },
+      io: {
+        readBytes: 4097, writeBytes: 8194, readOps: 4, writeOps: 6,
+        serviceBytes: [
+          { major: 8, minor: 0, op: 'read', value: 4096 }, { major: 8, minor: 0, op: 'write', value: 8192 },
+          { major: 8, minor: 16, op: 'read', value: 1 }, { major: 8, minor: 16, op: 'write', value: 2 },
+        ],
+      },
       oomKills: 1,
     });
   });

@@ -78,11 +78,13 @@ function cpuStats(s: CgroupStats | undefined): JsonObject {
  */
 export function statsJson(rec: ContainerRecord, s: CgroupStats | undefined, prev: JsonObject | undefined, pids: number, networks?: Record<string, NetworkStats>): JsonObject {
   const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
-  const io = s ? [{ major: 0, minor: 0, op: 'read', value: s.io.readBytes }, { major: 0, minor: 0, op: 'write', value: s.io.writeBytes }] : null;
+  // Per device as the kernel counts them (v1: Read/Write/Sync/Async/Discard/Total; v2: read/write), as moby's statsV1/statsV2.
+  const io = s ? (s.io.serviceBytes ?? [{ major: 0, minor: 0, op: 'read', value: s.io.readBytes }, { major: 0, minor: 0, op: 'write', value: s.io.writeBytes }]) : null;
+  const ops = s?.io.serviced ?? null;
   return {
     name: rec.Name, id: rec.Id, read: s ? now : ZERO, preread: (prev?.read as string | undefined) ?? ZERO,
     pids_stats: s ? { current: s.pids.current || pids, ...(s.pids.limit !== null ? { limit: s.pids.limit } : {}) } : {},
-    blkio_stats: { io_service_bytes_recursive: io as Json, io_serviced_recursive: null, io_queue_recursive: null, io_service_time_recursive: null, io_wait_time_recursive: null, io_merged_recursive: null, io_time_recursive: null, sectors_recursive: null },
+    blkio_stats: { io_service_bytes_recursive: io as unknown as Json, io_serviced_recursive: ops as unknown as Json, io_queue_recursive: null, io_service_time_recursive: null, io_wait_time_recursive: null, io_merged_recursive: null, io_time_recursive: null, sectors_recursive: null },
     num_procs: 0, storage_stats: {},
     cpu_stats: cpuStats(s),
     precpu_stats: (prev?.cpu_stats as JsonObject | undefined) ?? cpuStats(undefined),

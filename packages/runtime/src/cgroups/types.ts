@@ -65,6 +65,14 @@ export interface LinuxResources {
   unified?: Record<string, string>;
 }
 
+/** One blkio counter of one block device (Docker's BlkioStatEntry). */
+export interface BlkioEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
+
 /** Resource usage in a driver-neutral shape. Absent controllers read as 0 / null. */
 export interface CgroupStats {
   memory: {
@@ -89,7 +97,13 @@ export interface CgroupStats {
     throttledTimeNs: number;
   };
   pids: { current: number; limit: number | null };
-  io: { readBytes: number; writeBytes: number; readOps: number; writeOps: number };
+  io: {
+    readBytes: number; writeBytes: number; readOps: number; writeOps: number;
+    /** Per device and operation, as the kernel reports them (v1 `Read`/`Write`/`Sync`/`Async`/`Discard`/`Total`, v2 `read`/`write`). */
+    serviceBytes?: BlkioEntry[];
+    /** v1 only: operations per device and kind. */
+    serviced?: BlkioEntry[];
+  };
   /** Processes the kernel OOM-killed in this cgroup. */
   oomKills: number;
 }

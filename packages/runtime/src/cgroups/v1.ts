@@ -1,7 +1,7 @@
 // cgroup v1 driver: one directory per controller hierarchy (<root>/<controller>/<path>), as runc's
 // fs driver lays them out. Works on hybrid hosts (v1 controllers beside a cgroup2 mount).
 import { TdockError } from '@tdock/core';
-import type { CgroupFs, CgroupManager, CgroupStats, FreezerState, LinuxResources, LinuxThrottleDevice } from './types.js';
+import type { BlkioEntry, CgroupFs, CgroupManager, CgroupStats, FreezerState, LinuxResources, LinuxThrottleDevice } from './types.js';
 import {
   limitString,
   nodeCgroupFs,
@@ -248,18 +248,22 @@ export class CgroupV1Manager implements CgroupManager {
   }
 
   private ioStats(): CgroupStats['io'] {
-    const io = { readBytes: 0, writeBytes: 0, readOps: 0, writeOps: 0 };
+    const io: CgroupStats['io'] = { readBytes: 0, writeBytes: 0, readOps: 0, writeOps: 0 };
     if (!this.has('blkio')) return io;
-    const sum = (file: string, read: 'readBytes' | 'readOps', write: 'writeBytes' | 'writeOps'): void => {
+    const sum = (file: string, read: 'readBytes' | 'readOps', write: 'writeBytes' | 'writeOps'): BlkioEntry[] => {
+      const entries: BlkioEntry[] = [];
       for (const line of (readCg(this.cfs, `${this.dir('blkio')}/${file}`) ?? '').split('\n')) {
         const [dev, op, value] = line.trim().split(/\s+/);
-        if (!dev || !dev.includes(':') || value === undefined) continue;
+        if (!dev || !dev.includes(':') || op === undefined || value === undefined) continue;
+        const [major, minor] = dev.split(':').map(Number);
+        entries.push({ major, minor, op, value: Number(value) });
         if (op === 'Read') io[read] += Number(value);
         if (op === 'Write') io[write] += Number(value);
       }
+      return entries;
     };
-    sum('blkio.throttle.io_service_bytes_recursive', 'readBytes', 'writeBytes');
-    sum('blkio.throttle.io_serviced_recursive', 'readOps', 'writeOps');
+    io.serviceBytes = sum('blkio.throttle.io_service_bytes_recursive', 'readBytes', 'writeBytes');
+    io.serviced = sum('blkio.throttle.io_serviced_recursive', 'readOps', 'writeOps');
     return io;
   }
 

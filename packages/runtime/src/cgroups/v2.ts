@@ -174,17 +174,26 @@ export class CgroupV2Manager implements CgroupManager {
   stats(): CgroupStats {
     const mem = readKeyed(this.cfs, this.file('memory.stat'));
     const cpu = readKeyed(this.cfs, this.file('cpu.stat'));
-    const io = { readBytes: 0, writeBytes: 0, readOps: 0, writeOps: 0 };
+    const io: CgroupStats['io'] = { readBytes: 0, writeBytes: 0, readOps: 0, writeOps: 0, serviceBytes: [] };
     for (const line of (readCg(this.cfs, this.file('io.stat')) ?? '').split('\n')) {
-      for (const field of line.trim().split(/\s+/).slice(1)) {
+      const [dev, ...fields] = line.trim().split(/\s+/);
+      if (!dev || !dev.includes(':')) continue;
+      const [major, minor] = dev.split(':').map(Number);
+      let rbytes = 0;
+      let wbytes = 0;
+      for (const field of fields) {
         const [k, v] = field.split('=');
         const n = Number(v);
         if (!Number.isFinite(n)) continue;
-        if (k === 'rbytes') io.readBytes += n;
-        if (k === 'wbytes') io.writeBytes += n;
+        if (k === 'rbytes') rbytes = n;
+        if (k === 'wbytes') wbytes = n;
         if (k === 'rios') io.readOps += n;
         if (k === 'wios') io.writeOps += n;
       }
+      io.readBytes += rbytes;
+      io.writeBytes += wbytes;
+      // moby statsV2: a read and a write entry per device, lower case.
+      io.serviceBytes!.push({ major, minor, op: 'read', value: rbytes }, { major, minor, op: 'write', value: wbytes });
     }
     return {
       memory: {
