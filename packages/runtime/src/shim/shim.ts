@@ -320,8 +320,9 @@ export class Shim {
         const streams = masterStreams(fd);
         ttyInput = streams.input;
         pendingStdin?.pipe(streams.input);
+        // The count held for the pending console now stands for its output stream: the exit is
+        // reported only once that stream has ended (EIO after the last byte), so no output is lost.
         wire(streams.output, 'stdout');
-        open--; // the console itself is no longer pending; its output stream counts now
         msg = await h.next();
       } else if (io.console) {
         open--;
