@@ -114,6 +114,26 @@ export interface CachedStep {
   layer?: LayerRef;
   createdBy: string;
   parts: CacheKeyParts;
+  /**
+   * The history time the step was first built with (RFC 3339). A hit reuses it, so a rebuild with nothing changed
+   * gives the same image (docker reuses its intermediate image); `cacheStore` receives the time it should keep.
+   */
+  created?: string;
+}
+
+/**
+ * One step's result as an image of its own (the legacy builder's intermediate image): the stage's config after the
+ * step, its layers, and the image it was built on (the base, or the previous step's image).
+ */
+export interface CommitStepRequest {
+  stage: number;
+  /** The step's cache key. */
+  key: string;
+  /** The image below this step's (undefined for the first step of a `FROM scratch` stage). */
+  parent: string | undefined;
+  config: ImageConfig;
+  layers: RootfsChain;
+  signal: AbortSignal;
 }
 
 /**
@@ -138,6 +158,11 @@ export interface BuildBackend {
    * continues `history` with `createdBy` (the legacy builder's probe). Asked only after `cacheLookup` missed.
    */
   cacheFromLookup?(req: { layers: RootfsChain; history: readonly History[]; createdBy: string; signal: AbortSignal }): Promise<CachedStep | undefined>;
+  /**
+   * Optional: stores the step's result as an (untagged) image and returns its ID, which later steps name as their
+   * parent and which becomes the stage's image. Without it, steps have no image of their own.
+   */
+  commitStep?(req: CommitStepRequest): Promise<string>;
   /** Optional: parts of cached keys with this parent, to explain a miss. */
   cacheSiblings?(parentKey: string): Promise<CacheKeyParts[]>;
 }

@@ -19,8 +19,8 @@ import { type StageGraph, buildStageGraph, metaArgsScope, resolveFromRef } from 
 export type BuildEvent =
   | { type: 'step'; stage: number; step: number; total: number; text: string }
   | { type: 'cache-hit'; stage: number; key: string }
-  | { type: 'step-done'; stage: number; key: string; cached: boolean; layer?: LayerRef; createdBy: string }
-  | { type: 'cache-miss'; stage: number; key: string; reason?: string }
+  | { type: 'step-done'; stage: number; key: string; cached: boolean; layer?: LayerRef; createdBy: string; imageId?: string }
+  | { type: 'cache-miss'; stage: number; key: string; reason?: string; op: StepPlan['kind'] }
   | { type: 'triggers'; stage: number; count: number }
   | { type: 'run-start' | 'run-end'; stage: number; at: number }
   | { type: 'output'; stage: number; chunk: string | Uint8Array }
@@ -55,12 +55,16 @@ export interface StageResult {
   config: ImageConfig;
   layers: LayerRef[];
   key: string;
+  /** The stage's image (its last step's, or its base image's), when the backend commits steps. */
+  imageId?: string;
 }
 
 export interface BuildResult {
   /** The target stage's image config, ready to be stored. */
   config: ImageConfig;
   layers: LayerRef[];
+  /** The target's image ID when the backend commits steps (`commitStep`): the last step's image, or the base's. */
+  imageId?: string;
   graph: StageGraph;
   stages: StageResult[];
   warnings: string[];
@@ -105,7 +109,7 @@ export async function runBuild(opts: BuildOptions): Promise<BuildResult> {
   for (const w of warnings) opts.onEvent?.({ type: 'warning', message: w });
   const target = results.get(graph.target) as StageResult;
   return {
-    config: target.config, layers: target.layers, graph, warnings,
+    config: target.config, layers: target.layers, ...(target.imageId ? { imageId: target.imageId } : {}), graph, warnings,
     stages: graph.needed.map((i) => results.get(i) as StageResult),
   };
 }
@@ -166,12 +170,12 @@ class BuildRun {
     this.opts.onEvent?.(e);
   }
 
-  private async resolveBase(i: number): Promise<{ image: BaseImage; key: CacheKey }> {
+  private async resolveBase(i: number): Promise<{ image: BaseImage; key: CacheKey; imageId?: string }> {
     const node = this.graph.nodes[i];
     if (node.base.kind === 'stage') {
       const r = this.done.get(node.base.index) as StageResult;
       const image: BaseImage = { ref: `stage-${r.index}`, digest: r.key, config: r.config, layers: r.layers };
-      return { image, key: fromCacheKey(this.hash, { ref: image.ref, digest: r.key, platform: '' }) };
+      return { image, key: fromCacheKey(this.hash, { ref: image.ref, digest: r.key, platform: '' }), ...(r.imageId ? { imageId: r.imageId } : {}) };
     }
     const platform = node.base.kind === 'image' && node.base.platform !== '' ? node.base.platform : this.opts.platform ?? '';
     if (node.base.kind === 'scratch') {
@@ -179,16 +183,16 @@ class BuildRun {
       return { image: { ref: 'scratch', digest: '', config, layers: [] }, key: fromCacheKey(this.hash, { ref: 'scratch', digest: '', platform }) };
     }
     const image = await this.opts.backend.resolveImage({ ref: node.base.ref, platform, pull: this.opts.pull ?? false, signal: this.signal });
-    return { image, key: fromCacheKey(this.hash, { ref: image.ref, digest: image.digest, platform }) };
+    return { image, key: fromCacheKey(this.hash, { ref: image.ref, digest: image.digest, platform }), imageId: image.digest };
   }
 
   private async buildStage(i: number): Promise<StageResult> {
     const stage = this.df.stages[i];
     this.emit({ type: 'step', stage: i, step: ++this.stepNo, total: this.total, text: stage.code });
-    const { image, key } = await this.resolveBase(i);
+    const { image, key, imageId } = await this.resolveBase(i);
     const args = this.meta.clone().resetAllowed();
     const { state, triggers } = beginStage(image.config.config, args, this.df.escapeToken);
-    const w = new StageWalk(this, i, state, image, key.key);
+    const w = new StageWalk(this, i, state, image, key.key, imageId);
     if (triggers.length > 0) {
       this.emit({ type: 'triggers', stage: i, count: triggers.length });
       for (const t of triggers) {
@@ -220,7 +224,10 @@ class StageWalk {
   private readonly layers: LayerRef[];
   private readonly image: ImageConfig;
 
-  constructor(private readonly run: BuildRun, private readonly index: number, private readonly state: StageState, base: BaseImage, private key: string) {
+  constructor(
+    private readonly run: BuildRun, private readonly index: number, private readonly state: StageState, base: BaseImage, private key: string,
+    private imageId: string | undefined,
+  ) {
     this.history = [...(base.config.history ?? [])];
     this.layers = [...base.layers];
     this.image = base.config;
@@ -265,11 +272,13 @@ class StageWalk {
       cached = await backend.cacheLookup(key.key);
       if (!cached && backend.cacheFromLookup) {
         cached = await backend.cacheFromLookup({ layers: [...this.layers], history: [...this.history], createdBy: recorded, signal });
-        if (cached) await backend.cacheStore(key.key, { ...cached, parts: key.parts });
+        if (cached) await backend.cacheStore(key.key, { ...cached, parts: key.parts, created: cached.created ?? this.run.ctx.now().toISOString() });
       }
     }
     let layer: LayerRef | undefined;
+    let created: string;
     if (cached) {
+      created = cached.created ?? this.run.ctx.now().toISOString();
       emit({ type: 'cache-hit', stage: this.index, key: key.key });
       layer = cached.layer;
     } else {
@@ -278,17 +287,21 @@ class StageWalk {
         const siblings: CacheKeyParts[] = await backend.cacheSiblings(this.key);
         reason = explainCacheMiss(key.parts, siblings);
       }
-      emit({ type: 'cache-miss', stage: this.index, key: key.key, reason });
+      emit({ type: 'cache-miss', stage: this.index, key: key.key, reason, op: plan.kind });
       layer = await this.execute(plan, inst, copySource);
-      await backend.cacheStore(key.key, { layer, createdBy: recorded, parts: key.parts });
+      created = this.run.ctx.now().toISOString();
+      await backend.cacheStore(key.key, { layer, createdBy: recorded, parts: key.parts, created });
     }
-    emit({ type: 'step-done', stage: this.index, key: key.key, cached: cached !== undefined, layer, createdBy: recorded });
     if (layer) this.layers.push(layer);
     this.history.push({
-      created: this.run.ctx.now().toISOString(), created_by: recorded,
+      created, created_by: recorded,
       ...(this.state.maintainer ? { author: this.state.maintainer } : {}), ...(layer ? {} : { empty_layer: true }),
     });
     this.key = key.key;
+    if (backend.commitStep) {
+      this.imageId = await backend.commitStep({ stage: this.index, key: key.key, parent: this.imageId, config: this.snapshot(), layers: [...this.layers], signal });
+    }
+    emit({ type: 'step-done', stage: this.index, key: key.key, cached: cached !== undefined, layer, createdBy: recorded, ...(this.imageId ? { imageId: this.imageId } : {}) });
   }
 
   private async execute(plan: StepPlan, inst: Instruction, copySource: FileSource | undefined): Promise<LayerRef | undefined> {
@@ -327,14 +340,18 @@ class StageWalk {
     }
   }
 
-  finish(): StageResult {
+  /** The stage's image config as it stands. */
+  private snapshot(): ImageConfig {
     const config: ContainerConfig = structuredClone(this.state.config);
-    const image: ImageConfig = {
+    return {
       architecture: this.image.architecture, os: this.image.os, ...(this.image.variant ? { variant: this.image.variant } : {}),
       ...(this.state.maintainer ? { author: this.state.maintainer } : {}),
       created: this.history.length > 0 ? this.history[this.history.length - 1].created : this.run.ctx.now().toISOString(),
-      config, rootfs: { type: 'layers', diff_ids: this.layers.map((l) => l.diffId) }, history: this.history,
+      config, rootfs: { type: 'layers', diff_ids: this.layers.map((l) => l.diffId) }, history: [...this.history],
     };
-    return { index: this.index, config: image, layers: [...this.layers], key: this.key };
+  }
+
+  finish(): StageResult {
+    return { index: this.index, config: this.snapshot(), layers: [...this.layers], key: this.key, ...(this.imageId ? { imageId: this.imageId } : {}) };
   }
 }
