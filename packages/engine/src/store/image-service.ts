@@ -47,11 +47,11 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
     }
   };
   return {
-    async list({ filters, sharedSize }) {
+    async list({ filters, sharedSize, all }) {
       const images = sharedSize ? (await store.diskUsage(deps.containerCount)).Images : await listWithCounts();
       return images.map(json);
       async function listWithCounts() {
-        const out = await store.list(filters);
+        const out = await store.list(filters, all);
         if (deps.containerCount) for (const i of out) i.Containers = deps.containerCount(i.Id);
         return out;
       }

@@ -69,8 +69,8 @@ export class ImageStore {
   }
 
   /** `docker images` (filters: dangling, reference, label, before, since, until). */
-  list(filters?: ImageFilters): Promise<ImageSummary[]> {
-    return listImages(this, filters ? { filters } : {});
+  list(filters?: ImageFilters, all = false): Promise<ImageSummary[]> {
+    return listImages(this, { ...(filters ? { filters } : {}), all });
   }
 
   /** `docker image inspect`. */

@@ -115,7 +115,7 @@ function matchesLabels(want: readonly string[], labels: Record<string, string>):
 }
 
 /** `docker images` with filters dangling, reference, label, before, since (and until). */
-export async function listImages(store: ImageStore, opts: { filters?: ImageFilters; containers?: (id: string) => number } = {}): Promise<ImageSummary[]> {
+export async function listImages(store: ImageStore, opts: { filters?: ImageFilters; containers?: (id: string) => number; all?: boolean } = {}): Promise<ImageSummary[]> {
   const f = opts.filters ?? new Map<string, string[]>();
   for (const key of f.keys()) {
     if (!['dangling', 'reference', 'label', 'label!', 'before', 'since', 'until'].includes(key)) throw invalidArgument(`invalid filter '${key}'`);
@@ -130,9 +130,13 @@ export async function listImages(store: ImageStore, opts: { filters?: ImageFilte
   const dangling = f.get('dangling')?.[0];
   if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) throw invalidArgument(`Invalid filter 'dangling=${dangling}'`);
   const out: ImageSummary[] = [];
+  const parents = new Set<string>();
+  for (const rec of store.metadata.images()) if (rec.parent) parents.add(rec.parent);
   for (const rec of store.metadata.images()) {
-    const cfg = await store.config(rec.id);
     const { tags, digests } = repoNames(store, rec.id);
+    // moby: an untagged image with children is an intermediate image, listed only with `all`; never dangling
+    if (tags.length === 0 && digests.length === 0 && parents.has(rec.id) && (!opts.all || dangling !== undefined)) continue;
+    const cfg = await store.config(rec.id);
     const labels = (cfg.config?.Labels ?? {}) as Record<string, string>;
     const t = createdSeconds(cfg);
     if (dangling !== undefined && ((dangling === 'true' || dangling === '1') !== (tags.length === 0 && digests.length === 0))) continue;
@@ -188,10 +192,14 @@ export async function imageHistory(store: ImageStore, nameOrId: string): Promise
     out.push({ Id: '<missing>', Created: Number.isFinite(t) ? Math.floor(t / 1000) : 0, CreatedBy: h.created_by ?? '', Tags: null, Size: size, Comment: h.comment ?? '' });
   }
   out.reverse();
-  if (out.length) {
-    out[0]!.Id = rec.id;
-    const { tags } = repoNames(store, rec.id);
-    out[0]!.Tags = tags.length ? tags : null;
+  // moby: IDs (and tags) down the parent chain, one image per entry from the top (built and committed images)
+  let img: typeof rec | undefined = rec;
+  for (const entry of out) {
+    if (!img) break;
+    entry.Id = img.id;
+    const { tags } = repoNames(store, img.id);
+    entry.Tags = tags.length ? tags : null;
+    img = img.parent ? store.metadata.image(img.parent) : undefined;
   }
   return out;
 }
