@@ -7,11 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
-  BaseImage, BuildBackend, CachedStep, CopyStepRequest, FileSource, LayerRef, RootfsChain, RunStepRequest, SourceHash, SourceHashRequest, StepOutcome,
+  BaseImage, BuildBackend, CachedStep, CommitStepRequest, CopyStepRequest, FileSource, LayerRef, RootfsChain, RunStepRequest, SourceHash, SourceHashRequest,
+  StepOutcome,
 } from '@tdock/builder';
+import { notFound, type History, type ImageConfig } from '@tdock/core';
 import { resolveChown } from '@tdock/builder';
 import type { CacheKeyParts } from '@tdock/builder';
 import type { MountOps } from '../store/fs-ops.js';
+import type { LayerRecord } from '../store/image-metadata.js';
+import { sha256Digest } from '../store/digest.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { BuildCache } from './cache.js';
 import { copyInto, mkdirAllScoped } from './copy.js';
@@ -28,8 +32,29 @@ export interface BackendDeps {
   run: RunEnv;
   /** The shared init layer (mount points for RUN). */
   initLayer: string;
+  /** `--cache-from` images (names or IDs); those missing locally are ignored, as docker does. */
+  cacheFrom?: readonly string[];
   /** Pulls `ref` into the store, writing progress into the build stream. */
   pull: (ref: string, platform: string, signal: AbortSignal) => Promise<void>;
+}
+
+/** `os/arch[/variant]` of an image config. */
+function platformOf(c: ImageConfig): string {
+  return [c.os || 'linux', c.architecture || 'amd64', ...(c.variant ? [c.variant] : [])].join('/');
+}
+
+/** containerd's matcher, roughly: same OS and architecture, and the variant when both name one. */
+function platformMatches(c: ImageConfig, want: string): boolean {
+  const [os, arch, variant] = want.split('/');
+  const norm = (a: string | undefined): string => (a === 'x86_64' || a === 'x86-64' ? 'amd64' : a === 'aarch64' ? 'arm64' : a ?? '');
+  if ((c.os || 'linux') !== os || norm(c.architecture || 'amd64') !== norm(arch)) return false;
+  return !variant || !c.variant || c.variant === variant;
+}
+
+/** moby compares history entries with reflect.DeepEqual. */
+function sameHistory(a: History, b: History): boolean {
+  return (a.created ?? '') === (b.created ?? '') && (a.created_by ?? '') === (b.created_by ?? '') && (a.author ?? '') === (b.author ?? '') &&
+    (a.comment ?? '') === (b.comment ?? '') && Boolean(a.empty_layer) === Boolean(b.empty_layer);
 }
 
 export class EngineBuildBackend implements BuildBackend {
@@ -41,13 +66,46 @@ export class EngineBuildBackend implements BuildBackend {
 
   async resolveImage(req: { ref: string; platform: string; pull: boolean; signal: AbortSignal }): Promise<BaseImage> {
     let rec = this.d.store.tryResolve(req.ref);
-    if (!rec || req.pull) {
+    let config = rec ? await this.d.store.config(rec.id) : undefined;
+    if (!rec || !config || req.pull || (req.platform && !platformMatches(config, req.platform))) {
       await this.d.pull(req.ref, req.platform, req.signal);
       rec = this.d.store.resolve(req.ref);
+      config = await this.d.store.config(rec.id);
+    }
+    if (req.platform && !platformMatches(config, req.platform)) {
+      // moby's GetImage: the image is there, but not for the platform the build asked for
+      throw notFound(`image with reference ${req.ref} was found but its platform (${platformOf(config)}) does not match the specified platform (${req.platform})`);
     }
     this.d.layers.add(rec.layers);
-    const config = await this.d.store.config(rec.id);
     return { ref: req.ref, digest: rec.id, config, layers: rec.layers.map((l) => ({ diffId: l.diffId, size: l.size })) };
+  }
+
+  /** Stores `config` over `layers` as an untagged image with `parent` (unless it exists) and returns its ID. */
+  async commitImage(config: ImageConfig, chain: RootfsChain, parent: string | undefined): Promise<string> {
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const id = sha256Digest(configBytes);
+    if (this.d.store.metadata.image(id)) return id;
+    const records = chain.map((l) => this.d.layers.record(l.diffId));
+    await this.d.layers.ensure(chain);
+    const manifestBytes = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: id, size: configBytes.length },
+      layers: records.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+    }));
+    const manifestDigest = sha256Digest(manifestBytes);
+    await this.d.store.content.writeBytes(configBytes, id);
+    await this.d.store.content.writeBytes(manifestBytes, manifestDigest);
+    const parentOk = parent !== undefined && this.d.store.metadata.image(parent) !== undefined;
+    await this.d.store.metadata.putImage({
+      id, manifestDigest, manifestMediaType: 'application/vnd.oci.image.manifest.v1+json', configSize: configBytes.length, layers: records,
+      loadedAt: new Date().toISOString(), ...(parentOk ? { parent } : {}),
+    });
+    return id;
+  }
+
+  /** Each step's result is an image of its own (docker's intermediate images: `docker images -a`, `history`). */
+  async commitStep(req: CommitStepRequest): Promise<string> {
+    return this.commitImage(req.config, req.layers, req.parent);
   }
 
   /** Prepares a writable snapshot on `parent`, runs `fn` on it, and turns its upper into the step's layer. */
@@ -134,12 +192,52 @@ export class EngineBuildBackend implements BuildBackend {
     const rec = await this.d.cache.get(key);
     if (!rec) return undefined;
     if (rec.layer) this.d.layers.add([rec.layer]);
-    return { ...(rec.layer ? { layer: { diffId: rec.layer.diffId, size: rec.layer.size } as LayerRef } : {}), createdBy: rec.createdBy, parts: rec.parts };
+    return {
+      ...(rec.layer ? { layer: { diffId: rec.layer.diffId, size: rec.layer.size } as LayerRef } : {}), createdBy: rec.createdBy, parts: rec.parts,
+      created: rec.createdAt,
+    };
   }
 
   async cacheStore(key: string, step: CachedStep): Promise<void> {
     const layer = step.layer ? this.d.layers.record(step.layer.diffId) : undefined;
-    await this.d.cache.put(key, { ...(layer ? { layer } : {}), createdBy: step.createdBy, parts: step.parts, parent: step.parts.parent, createdAt: new Date().toISOString() });
+    await this.d.cache.put(key, {
+      ...(layer ? { layer } : {}), createdBy: step.createdBy, parts: step.parts, parent: step.parts.parent, createdAt: step.created ?? new Date().toISOString(),
+    });
+  }
+
+  /** The `--cache-from` images, resolved once per build (missing names are skipped). */
+  private cacheSources?: Promise<Array<{ config: ImageConfig; layers: LayerRecord[] }>>;
+
+  /**
+   * `--cache-from`, moby's `imageCache.GetCache` for the legacy builder: an image whose history starts with ours
+   * (entries equal, times included) and whose layers start with ours, and whose next history entry is this step's
+   * `created_by`, gives the step: its layer (unless the entry is empty) and its time.
+   */
+  async cacheFromLookup(req: { layers: RootfsChain; history: readonly History[]; createdBy: string; signal: AbortSignal }): Promise<CachedStep | undefined> {
+    if (!this.d.cacheFrom?.length) return undefined;
+    this.cacheSources ??= Promise.all(this.d.cacheFrom.map(async (name) => {
+      const rec = this.d.store.tryResolve(name);
+      return rec ? [{ config: await this.d.store.config(rec.id), layers: rec.layers }] : [];
+    })).then((l) => l.flat());
+    const n = req.history.length;
+    for (const src of await this.cacheSources) {
+      const h = src.config.history ?? [];
+      if (h.length <= n || h[n]!.created_by !== req.createdBy) continue;
+      if (!req.history.every((e, i) => sameHistory(e, h[i]!))) continue;
+      if (src.layers.length < req.layers.length || !req.layers.every((l, i) => l.diffId === src.layers[i]!.diffId)) continue;
+      const step = h[n]!;
+      let layer: LayerRecord | undefined;
+      if (!step.empty_layer) {
+        layer = src.layers[req.layers.length];
+        if (!layer) continue;
+        this.d.layers.add([layer]);
+      }
+      return {
+        ...(layer ? { layer: { diffId: layer.diffId, size: layer.size } } : {}), createdBy: req.createdBy,
+        parts: { version: 0, parent: '', op: '', instruction: {} } as unknown as CachedStep['parts'], ...(step.created ? { created: step.created } : {}),
+      };
+    }
+    return undefined;
   }
 
   async cacheSiblings(parentKey: string): Promise<CacheKeyParts[]> {

@@ -1,9 +1,11 @@
 /**
- * The legacy builder's output (moby `builder/dockerfile`): `Step N/M : INSTR`, ` ---> <id>` after each step,
- * ` ---> Using cache`, warnings, and at the end `{"aux":{"ID"}}`, `Successfully built <12hex>` and
- * `Successfully tagged <name>`. Intermediate steps have no image of their own here: their ` ---> ` line shows the
- * step's cache key (12 hex); the last step of the target shows the final image ID, as docker does.
+ * The legacy builder's output, as dockerd 20.10 prints it (moby `builder/dockerfile`): `Step N/M : INSTR`,
+ * ` ---> <id>` after each step (the step's intermediate image; after FROM the base image), ` ---> Using cache`,
+ * ` ---> Running in <id>` and `Removing intermediate container <id>` around every step but COPY and ADD (RUN
+ * prints them itself, around its output), warnings, and at the end `{"aux":{"ID"}}`, `Successfully built <12hex>`
+ * and `Successfully tagged <name>`.
  */
+import { randomBytes } from 'node:crypto';
 import type { BuildEvent, StageGraph } from '@tdock/builder';
 
 /** Where build text goes (the API's ProgressSink `stream`/`aux`). */
@@ -19,6 +21,8 @@ export class LegacyStream {
   private readonly pending = new Map<number, string>();
   private readonly fromPending = new Set<number>();
   private readonly lastId = new Map<number, string>();
+  /** The kind of the step a stage is executing (after its cache miss). */
+  private readonly missOp = new Map<number, string>();
 
   constructor(
     private readonly sink: LegacySink,
@@ -68,15 +72,27 @@ export class LegacyStream {
         this.write(' ---> Using cache\n');
         return;
       case 'cache-miss':
+        this.missOp.set(e.stage, e.op);
+        this.flush(e.stage);
+        return;
       case 'triggers':
         this.flush(e.stage);
-        if (e.type === 'triggers') this.write(`# Executing ${e.count} build ${e.count === 1 ? 'trigger' : 'triggers'}...\n`);
+        this.write(`# Executing ${e.count} build ${e.count === 1 ? 'trigger' : 'triggers'}...\n`);
         return;
-      case 'step-done':
+      case 'step-done': {
         this.flush(e.stage);
-        this.pending.set(e.stage, e.key);
-        this.lastId.set(e.stage, e.key);
+        const op = this.missOp.get(e.stage);
+        this.missOp.delete(e.stage);
+        if (!e.cached && (op === 'config' || op === 'workdir')) {
+          // docker commits these steps through a container it creates (never starts) and removes
+          const cid = randomBytes(6).toString('hex');
+          this.write(` ---> Running in ${cid}\nRemoving intermediate container ${cid}\n`);
+        }
+        const id = e.imageId ?? e.key;
+        this.pending.set(e.stage, id);
+        this.lastId.set(e.stage, id);
         return;
+      }
       case 'warning':
         this.write(`${e.message}\n`);
         return;

@@ -4,7 +4,7 @@
  * unless `host` was asked for, output streamed as it arrives, killed when the build is cancelled.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,12 +12,21 @@ import { StringDecoder } from 'node:string_decoder';
 import { TdockError } from '@tdock/core';
 import type { ResolvedMount, RunStepRequest } from '@tdock/builder';
 import { resolveUserFrom, type DockerSeccompProfile, type OciSpec, type Runtime } from '@tdock/runtime';
+import { hostsFile } from '../network/etc-files.js';
+import type { ContainerNetworking } from '../services/networking.js';
 import { toOciSpec, type OciMount } from '../specconv/index.js';
 import type { Mount } from '../store/snapshots.js';
 import { resolveInScope } from './scope.js';
+import type { BuildResources } from './service.js';
 
 /** What running a step needs from the daemon. */
 export interface RunEnv {
+  /** The daemon's networks: RUN steps on the default bridge (`networkmode=default`) connect through it. */
+  networking?: ContainerNetworking;
+  /** HostConfig fields of every RUN container: `--memory`, `--cpu-shares`, `--add-host`... */
+  resources?: BuildResources;
+  /** `forcerm`: remove the container of a failing RUN too (and say so, as docker does). */
+  forceRemove?: boolean;
   runtime: Runtime;
   seccompProfile?: DockerSeccompProfile;
   cgroupVersion?: 1 | 2;
@@ -25,8 +34,8 @@ export interface RunEnv {
   builderRoot: string;
   /** The extracted build context (bind mounts without `from`). */
   contextRoot: string;
-  /** `networkmode=host` lets `default` RUNs use the host network. */
-  defaultNetwork: 'none' | 'host';
+  /** `networkmode`: where `RUN` without `--network` goes (`default` is the bridge when networking is given). */
+  defaultNetwork: 'none' | 'host' | 'default';
   /** Writes build output (`{"stream"}`). */
   stream: (text: string) => void;
 }
@@ -93,12 +102,17 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
   const id = randomBytes(32).toString('hex');
   const bundle = join(env.builderRoot, 'tmp', id.slice(0, 16));
   await mkdir(bundle, { recursive: true });
-  const network = req.network === 'default' ? env.defaultNetwork : req.network;
+  let network: string = req.network === 'default' ? env.defaultNetwork : req.network;
+  if (network === 'default' && !env.networking) network = 'none';
+  const bridged = network === 'default';
   const lowers = rootfs.lowers;
+  const res = env.resources ?? {};
+  let connected = false;
   try {
+    const etc = await etcFiles(bundle, id, res, lowers, bridged);
     const spec = toOciSpec({
-      id, config: { Cmd: req.argv, Env: req.env, User: req.user, WorkingDir: req.cwd || '/' },
-      hostConfig: { NetworkMode: network },
+      id, config: { Cmd: req.argv, Env: req.env, User: req.user, WorkingDir: req.cwd || '/', Hostname: id.slice(0, 12) },
+      hostConfig: { ...res, NetworkMode: bridged ? 'bridge' : network },
     }, {
       rootfs: join(bundle, 'rootfs'),
       resolveUser: (user) => {
@@ -108,12 +122,28 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
       ...(env.seccompProfile ? { seccompProfile: env.seccompProfile } : {}),
       ...(env.cgroupVersion ? { cgroupVersion: env.cgroupVersion } : {}),
     });
-    spec.mounts.push(...stepMounts(req, env, bundle));
+    spec.mounts.push(...etc.mounts, ...stepMounts(req, env, bundle));
     req.signal.throwIfAborted();
-    await env.runtime.create(id, { bundle, spec: spec as unknown as OciSpec, rootfs: { ...rootfs, lowers: [initLayer, ...lowers] } });
+    const net = env.networking;
+    if (bridged && net) {
+      await net.connectAtCreate({ id, name: `tdock-build-${id.slice(0, 12)}` }, 'bridge');
+      connected = true;
+    }
+    await env.runtime.create(id, {
+      bundle, spec: spec as unknown as OciSpec, rootfs: { ...rootfs, lowers: [initLayer, ...etc.lowers, ...lowers] },
+      ...(bridged && net ? {
+        network: async (pid: number) => {
+          await net.attach(id, pid);
+          const files = net.containerFiles(id, { hostname: id.slice(0, 12), ...(res.ExtraHosts ? { extraHosts: res.ExtraHosts } : {}) });
+          writeFileSync(etc.hosts, files.hosts);
+          writeFileSync(etc.resolvConf, files.resolvConf);
+        },
+      } : {}),
+    });
     const kill = (): void => void env.runtime.kill(id, 'SIGKILL').catch(() => undefined);
     req.signal.addEventListener('abort', kill, { once: true });
     if (req.signal.aborted) kill();
+    let exitCode: number | undefined;
     try {
       env.stream(` ---> Running in ${id.slice(0, 12)}\n`);
       const att = await env.runtime.attach(id);
@@ -128,13 +158,56 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
       const exit = await env.runtime.wait(id);
       req.signal.throwIfAborted();
       if (exit.error) throw new TdockError('internal', `failed to run the build step: ${exit.error.step}: ${exit.error.message}`);
+      exitCode = exit.exitCode;
       return exit.exitCode;
     } finally {
       req.signal.removeEventListener('abort', kill);
       await env.runtime.delete(id, { force: true }).catch(() => undefined);
-      env.stream(` ---> Removed intermediate container ${id.slice(0, 12)}\n`);
+      // docker removes the container of a successful step (--rm), of a failing one only with --force-rm
+      if (exitCode === 0 || (env.forceRemove && !req.signal.aborted)) env.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
     }
   } finally {
+    if (connected && env.networking) {
+      await env.networking.detach(id).catch(() => undefined);
+      await env.networking.release(id).catch(() => undefined);
+    }
     await rm(bundle, { recursive: true, force: true });
   }
+}
+
+function present(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * /etc/hosts and /etc/resolv.conf of a RUN container, bind-mounted over the image's when the container is on the
+ * bridge (written again once its address is known) or `--add-host` was given; otherwise the image's own files stay.
+ * A file the image lacks gets its mount point in an extra lower (never in the step's layer).
+ */
+async function etcFiles(bundle: string, id: string, res: BuildResources, lowers: readonly string[], bridged: boolean): Promise<{ mounts: OciMount[]; lowers: string[]; hosts: string; resolvConf: string }> {
+  const hosts = join(bundle, 'hosts');
+  const resolvConf = join(bundle, 'resolv.conf');
+  const out = { mounts: [] as OciMount[], lowers: [] as string[], hosts, resolvConf };
+  if (!bridged && !res.ExtraHosts?.length) return out;
+  const files: Array<[string, string]> = [['etc/hosts', hosts]];
+  writeFileSync(hosts, hostsFile({ hostname: id.slice(0, 12), extraHosts: res.ExtraHosts ?? [] }));
+  if (bridged) {
+    writeFileSync(resolvConf, '');
+    files.push(['etc/resolv.conf', resolvConf]);
+  }
+  const extra = join(bundle, 'etc-init');
+  for (const [rel, host] of files) {
+    out.mounts.push({ destination: `/${rel}`, type: 'bind', source: host, options: ['rbind', 'rprivate'] });
+    if (!lowers.some((l) => present(join(l, rel)))) {
+      await mkdir(join(extra, 'etc'), { recursive: true, mode: 0o755 });
+      writeFileSync(join(extra, rel), '');
+    }
+  }
+  if (existsSync(extra)) out.lowers.push(extra);
+  return out;
 }

@@ -7,12 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buildStageGraph, parseDockerfileStages, runBuild, type BuildArgOptions } from '@tdock/builder';
-import { familiarString, invalidArgument, type ImageConfig, parseNormalizedNamed, referenceString, tagNameOnly } from '@tdock/core';
+import { familiarString, invalidArgument, notImplemented, parseNormalizedNamed, referenceString, tagNameOnly } from '@tdock/core';
 import type { DockerSeccompProfile, Runtime } from '@tdock/runtime';
 import { parseBool, queryValue, queryValues, type Query } from '../api/query.js';
 import type { BuildService, ImageService, ProgressSink } from '../api/services.js';
 import type { AuthConfig } from '../api/types.js';
-import { sha256Digest } from '../store/digest.js';
+import type { ContainerNetworking } from '../services/networking.js';
 import type { MountOps } from '../store/fs-ops.js';
 import type { ImageStore } from '../store/image-store.js';
 import { EngineBuildBackend } from './backend.js';
@@ -32,8 +32,24 @@ export interface BuildServiceDeps {
   mounts: MountOps;
   seccompProfile?: DockerSeccompProfile;
   cgroupVersion?: 1 | 2;
+  /** The daemon's networks (RUN steps on the default bridge); without it RUN steps get no network by default. */
+  networking?: ContainerNetworking;
   /** Called after an image is built and tagged (e.g. to publish `tag` events). */
   onImage?: (id: string, tags: readonly string[]) => void;
+}
+
+/** The resource limits and host settings of RUN containers (moby's build options, in HostConfig words). */
+export interface BuildResources {
+  Memory?: number;
+  MemorySwap?: number;
+  CpuShares?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  ShmSize?: number;
+  Ulimits?: Array<{ Name: string; Soft: number; Hard: number }>;
+  ExtraHosts?: string[];
 }
 
 /** The query of a legacy build, decoded. */
@@ -46,8 +62,16 @@ export interface BuildRequest {
   noCache: boolean;
   pull: boolean;
   quiet: boolean;
-  network: 'none' | 'host';
+  /** Where RUN steps without `--network` go: `default` is the daemon's default bridge. */
+  network: 'none' | 'host' | 'default';
   platform: string;
+  /** `rm` (default true): remove intermediate containers after a successful step. */
+  remove: boolean;
+  /** `forcerm`: remove them even after a failing step. */
+  forceRemove: boolean;
+  /** `cachefrom`: images whose steps may be reused (the legacy probe). */
+  cacheFrom: string[];
+  resources: BuildResources;
 }
 
 function jsonParam<T>(q: Query, key: string, fallback: T): T {
@@ -70,13 +94,91 @@ export function parseBuildQuery(q: Query): BuildRequest {
     }
   });
   const mode = (queryValue(q, 'networkmode') ?? '').toLowerCase();
-  if (mode && !['default', 'bridge', 'none', 'host'].includes(mode)) throw invalidArgument(`network mode ${mode} is not supported for builds`);
+  if (mode && !['default', 'bridge', 'none', 'host'].includes(mode)) {
+    throw notImplemented(`network mode "${mode}" is not supported for builds (use default, bridge, host or none)`);
+  }
+  refuseUnsupported(q);
+  const forceRemove = parseBool(queryValue(q, 'forcerm'));
+  const rmRaw = queryValue(q, 'rm');
+  const remove = forceRemove || rmRaw === undefined || rmRaw === '' || parseBool(rmRaw);
   return {
     tags, dockerfile: queryValue(q, 'dockerfile') ?? '',
     buildArgs: jsonParam(q, 'buildargs', {}), labels: jsonParam(q, 'labels', {}), target: queryValue(q, 'target') ?? '',
     noCache: parseBool(queryValue(q, 'nocache')), pull: parseBool(queryValue(q, 'pull')), quiet: parseBool(queryValue(q, 'q')),
-    network: mode === 'host' ? 'host' : 'none', platform: queryValue(q, 'platform') ?? '',
+    network: mode === 'host' ? 'host' : mode === 'none' ? 'none' : 'default', platform: parsePlatform(queryValue(q, 'platform') ?? ''),
+    remove, forceRemove, cacheFrom: jsonParam<unknown[]>(q, 'cachefrom', []).filter((c): c is string => typeof c === 'string' && c !== ''),
+    resources: parseResources(q),
   };
+}
+
+/** Options of moby's legacy builder that tdockd does not implement: a clear error rather than silence. */
+function refuseUnsupported(q: Query): void {
+  if (queryValue(q, 'rm') !== undefined && queryValue(q, 'rm') !== '' && !parseBool(queryValue(q, 'rm')) && !parseBool(queryValue(q, 'forcerm'))) {
+    throw notImplemented('--rm=false is not supported by tdockd: intermediate build containers are not kept (their steps are kept as images)');
+  }
+  if (parseBool(queryValue(q, 'squash'))) throw notImplemented('--squash is not supported by tdockd');
+  const remote = queryValue(q, 'remote');
+  if (remote) throw notImplemented(`remote build contexts are not supported by tdockd (remote=${remote})`);
+  const version = queryValue(q, 'version');
+  if (version === '2') throw notImplemented('BuildKit builds (version=2) are not supported by tdockd: use DOCKER_BUILDKIT=0');
+  if (version && version !== '1') throw invalidArgument(`invalid version "${version}"`);
+  const isolation = queryValue(q, 'isolation');
+  if (isolation && isolation !== 'default') throw invalidArgument(`unsupported isolation: "${isolation}"`);
+  if (queryValues(q, 'securityopt').length > 0) throw invalidArgument('security options are not supported on linux');
+  if (queryValue(q, 'cgroupparent')) throw notImplemented('--cgroup-parent is not supported for builds by tdockd');
+  const outputs = queryValue(q, 'outputs');
+  if (outputs && outputs !== '[]' && outputs !== 'null') throw notImplemented('build outputs are not supported by the legacy builder');
+}
+
+/** `os/arch[/variant]`, validated; '' when not given. */
+function parsePlatform(p: string): string {
+  const v = p.trim().toLowerCase();
+  if (!v) return '';
+  const parts = v.split('/');
+  if (parts.length < 1 || parts.length > 3 || parts.some((x) => !/^[a-z0-9._-]+$/.test(x))) throw invalidArgument(`"${p}": unknown operating system or architecture: invalid argument`);
+  if (parts.length === 1) return `linux/${parts[0]}`;
+  return parts.join('/');
+}
+
+function intParam(q: Query, key: string): number | undefined {
+  const v = queryValue(q, key);
+  if (v === undefined || v === '') return undefined;
+  if (!/^-?\d+$/.test(v.trim())) throw invalidArgument(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = Number(v);
+  return n === 0 ? undefined : n;
+}
+
+/** memory, memswap, cpushares, cpuperiod, cpuquota, cpusetcpus, cpusetmems, shmsize, ulimits and extrahosts. */
+function parseResources(q: Query): BuildResources {
+  const r: BuildResources = {};
+  const num: Array<[string, 'Memory' | 'MemorySwap' | 'CpuShares' | 'CpuPeriod' | 'CpuQuota' | 'ShmSize']> = [
+    ['memory', 'Memory'], ['memswap', 'MemorySwap'], ['cpushares', 'CpuShares'], ['cpuperiod', 'CpuPeriod'], ['cpuquota', 'CpuQuota'], ['shmsize', 'ShmSize'],
+  ];
+  for (const [key, field] of num) {
+    const n = intParam(q, key);
+    if (n !== undefined) r[field] = n;
+  }
+  if (r.Memory !== undefined && r.Memory > 0 && r.Memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
+  if (r.MemorySwap !== undefined && r.MemorySwap > 0 && r.Memory !== undefined && r.MemorySwap < r.Memory) {
+    throw invalidArgument('Minimum memoryswap limit should be larger than memory limit, see usage');
+  }
+  if (r.Memory !== undefined && r.Memory > 0 && r.MemorySwap === undefined) r.MemorySwap = r.Memory * 2;
+  const cpus = queryValue(q, 'cpusetcpus');
+  if (cpus) r.CpusetCpus = cpus;
+  const mems = queryValue(q, 'cpusetmems');
+  if (mems) r.CpusetMems = mems;
+  const ul = jsonParam<Array<{ Name?: string; Soft?: number; Hard?: number }> | null>(q, 'ulimits', null);
+  if (ul?.length) r.Ulimits = ul.map((u) => ({ Name: u.Name ?? '', Soft: u.Soft ?? 0, Hard: u.Hard ?? 0 }));
+  // the docker CLI sends one `extrahosts` value per --add-host (older clients: one comma-separated value)
+  const hosts = queryValues(q, 'extrahosts').flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
+  // `name:ip` or `name=ip`; kept as `name:ip`, the form the hosts file writer reads
+  const extra = hosts.map((h) => {
+    const sep = h.includes('=') ? h.indexOf('=') : h.indexOf(':');
+    if (sep <= 0 || sep === h.length - 1) throw invalidArgument(`invalid argument "${h}" for "--add-host" flag: bad format for add-host: "${h}"`);
+    return `${h.slice(0, sep)}:${h.slice(sep + 1)}`;
+  });
+  if (extra.length) r.ExtraHosts = extra;
+  return r;
 }
 
 /** The credentials for `ref`'s registry out of an `X-Registry-Config` map. */
@@ -91,22 +193,6 @@ export function authFor(ref: string, config: Record<string, AuthConfig> | undefi
   const keys = domain === 'docker.io' ? ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io'] : [domain, `https://${domain}`, `http://${domain}`];
   for (const k of keys) if (config[k]) return config[k];
   return undefined;
-}
-
-/**
- * A cached step keeps the time it was first built (docker reuses the cached intermediate image), so a rebuild
- * with nothing changed gives the same image ID: the target stage's history entries take their cache records' times.
- */
-async function pinCreated(config: ImageConfig, keys: readonly string[], cache: BuildCache): Promise<void> {
-  const history = config.history ?? [];
-  const start = history.length - keys.length;
-  if (start < 0) return;
-  for (let i = 0; i < keys.length; i++) {
-    const rec = await cache.get(keys[i]!);
-    if (rec) history[start + i]!.created = rec.createdAt;
-  }
-  const last = history.at(-1)?.created;
-  if (last) config.created = last;
 }
 
 const silentSink: ProgressSink = { status: () => undefined, progress: () => undefined, stream: () => undefined, aux: () => undefined };
@@ -150,15 +236,15 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
         const { dockerfile } = prepareContext(ctxDir, req.dockerfile);
         const buildArgs: BuildArgOptions = req.buildArgs;
         const graph = buildStageGraph(parseDockerfileStages(dockerfile), { target: req.target || undefined, buildArgs });
-        const targetKeys: string[] = [];
         const out = new LegacyStream(progress, req.quiet, graph, (ref) => deps.store.tryResolve(ref)?.id);
         const stream = (text: string): void => {
           if (!req.quiet) progress.stream(text);
         };
         const backend = new EngineBuildBackend({
-          store: deps.store, mounts: deps.mounts, cache, layers, initLayer,
+          store: deps.store, mounts: deps.mounts, cache, layers, initLayer, cacheFrom: req.cacheFrom,
           run: {
             runtime: deps.runtime, builderRoot, contextRoot: ctxDir, defaultNetwork: req.network, stream,
+            resources: req.resources, forceRemove: req.forceRemove, ...(deps.networking ? { networking: deps.networking } : {}),
             ...(deps.seccompProfile ? { seccompProfile: deps.seccompProfile } : {}), ...(deps.cgroupVersion ? { cgroupVersion: deps.cgroupVersion } : {}),
           },
           pull: async (ref, platform, sig) => {
@@ -170,31 +256,14 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
           dockerfile, backend, buildArgs, noCache: req.noCache, pull: req.pull, platform: req.platform, labels: req.labels,
           ...(req.target ? { target: req.target } : {}),
           ...(epoch !== undefined ? { now: () => new Date(epoch * 1000) } : {}),
-          onEvent: (e) => {
-            if (e.type === 'step-done' && e.stage === graph.target) targetKeys.push(e.key);
-            out.event(e);
-          }, signal,
+          onEvent: out.event, signal,
         });
-        if (epoch === undefined) await pinCreated(result.config, targetKeys, cache);
+        // the target's last step is the image (docker's final intermediate image); a stage without steps is its base
+        const id = result.imageId ?? await backend.commitImage(result.config, result.layers, undefined);
         await layers.ensure(result.layers);
-        const records = result.layers.map((l) => layers.record(l.diffId));
-        const configBytes = Buffer.from(JSON.stringify(result.config));
-        const id = sha256Digest(configBytes);
-        const manifestBytes = Buffer.from(JSON.stringify({
-          schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: id, size: configBytes.length },
-          layers: records.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
-        }));
-        const manifestDigest = sha256Digest(manifestBytes);
-        await deps.store.content.writeBytes(configBytes, id);
-        await deps.store.content.writeBytes(manifestBytes, manifestDigest);
         const refs = req.tags.map((t) => referenceString(tagNameOnly(parseNormalizedNamed(t))));
         const now = new Date().toISOString();
-        const existing = deps.store.metadata.image(id);
-        await deps.store.metadata.putImage({
-          ...(existing ?? { id, manifestDigest, manifestMediaType: 'application/vnd.oci.image.manifest.v1+json', configSize: configBytes.length, layers: records, loadedAt: now }),
-          ...(refs.length ? { lastTagTime: now } : {}),
-        }, refs);
+        for (const ref of refs) if (deps.store.metadata.resolve(ref) !== id) await deps.store.metadata.tag(ref, id, now);
         out.finish(id, req.tags);
         deps.onImage?.(id, req.tags);
       } finally {

@@ -139,6 +139,7 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
   const imageSvc = imageService({ store: images, publish, containerCount: (imageId) => store.all().filter((r) => r.Image === imageId).length, ...(opts.registry ? { registry: opts.registry } : {}) });
   const build = createBuildService({
     store: images, runtime, images: imageSvc, mounts: sysMountOps(), seccompProfile: loadDockerDefaultProfile(), ...(cgroupVersion ? { cgroupVersion } : {}),
+    ...(opts.networking ? { networking: opts.networking } : {}),
     onImage: (imageId, tags) => tags.forEach((name) => publish({ Type: 'image', Action: 'tag', Actor: { ID: imageId, Attributes: { name } } })),
   });
   return {

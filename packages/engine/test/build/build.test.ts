@@ -42,7 +42,9 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.match(id, /^sha256:[a-f0-9]{64}$/);
     const lines = r.text;
     assert.match(lines, new RegExp(`^Step 1/6 : FROM ${env.busybox.replace(/[.]/g, '\\.')}\n ---> [a-f0-9]{12}\n`));
-    assert.match(lines, /Step 5\/6 : RUN echo[^\n]*\n ---> Running in ([a-f0-9]{12})\n[\s\S]* ---> Removed intermediate container \1\n ---> [a-f0-9]{12}\n/);
+    assert.match(lines, /Step 5\/6 : RUN echo[^\n]*\n ---> Running in ([a-f0-9]{12})\n[\s\S]*Removing intermediate container \1\n ---> [a-f0-9]{12}\n/);
+    // metadata and WORKDIR steps go through a container in docker (created, never started); COPY does not
+    assert.match(lines, /Step 2\/6 : ENV GREETING=hello\n ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n ---> [a-f0-9]{12}\nStep 3\/6 : WORKDIR \/app\n ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \2\n ---> [a-f0-9]{12}\nStep 4\/6 : COPY a.txt sub .\/\n ---> [a-f0-9]{12}\nStep 5/);
     assert.ok(lines.includes('\u001b[91mwarn\n\u001b[0m'), 'stderr in red');
     assert.ok(lines.endsWith(` ---> ${id.slice(7, 19)}\nSuccessfully built ${id.slice(7, 19)}\nSuccessfully tagged app:1\nSuccessfully tagged app:latest\n`), lines);
     assert.ok(!lines.includes('Using cache'));
@@ -66,6 +68,22 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.deepEqual(hist.map((h) => h.empty_layer ?? false), [true, false, false, false, true]);
     assert.equal(cfg.rootfs.diff_ids.length, base.rootfs.diff_ids.length + 3);
 
+    // every step is an untagged intermediate image whose Parent is the step before, down to the base image
+    const stepIds = [...lines.matchAll(/\n ---> ([a-f0-9]{12})\n/g)].map((m) => m[1]!);
+    assert.equal(stepIds.length, 6, lines);
+    const chain: string[] = [];
+    for (let rec = env.store.metadata.image(id); rec; rec = rec.parent ? env.store.metadata.image(rec.parent) : undefined) chain.push(rec.id.slice(7, 19));
+    assert.deepEqual(chain, [...stepIds].reverse(), 'Parent chain = the ids the stream printed, base last');
+    assert.deepEqual(env.store.metadata.referencesOf(env.store.tryResolve(stepIds[3]!)!.id), [], 'intermediates are untagged');
+    const listed = (await env.store.list()).map((i) => i.Id.slice(7, 19));
+    const listedAll = (await env.store.list(undefined, true)).map((i) => i.Id.slice(7, 19));
+    for (const step of stepIds.slice(1, 5)) {
+      assert.ok(!listed.includes(step), `${step} hidden from docker images`);
+      assert.ok(listedAll.includes(step), `${step} listed by docker images -a`);
+    }
+    const hsteps = await env.store.history(id);
+    assert.deepEqual(hsteps.slice(0, 6).map((h) => h.Id.slice(7, 19)), [...stepIds].reverse(), 'history names each step\'s image');
+
     assert.equal((await imageFile(env.store, id, 'app/out.txt'))?.data, 'hello from A\n');
     const a = await imageFile(env.store, id, 'app/a.txt');
     assert.deepEqual([a?.data, a?.uid, a?.gid, a?.mode], ['A', 0, 0, 0o644]);
@@ -80,6 +98,8 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.equal(again.id, first.id);
     assert.equal(again.text.match(/ ---> Using cache\n/g)?.length, 5, again.text);
     assert.ok(!again.text.includes('Running in'));
+    const ids = (t: string): string[] => [...t.matchAll(/\n ---> ([a-f0-9]{12})\n/g)].map((m) => m[1]!);
+    assert.deepEqual(ids(again.text), ids(first.text), 'a cache hit names the intermediate image of the first build');
 
     const changed = await runBuild(env.svc, app('B'));
     assert.equal(changed.error, undefined, changed.text);
@@ -109,7 +129,12 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.ok(r.error);
     assert.equal(r.error.exitCode, 3);
     assert.equal(r.error.message, "The command '/bin/sh -c exit 3' returned a non-zero code: 3");
-    assert.match(r.text, /Step 3\/3 : RUN exit 3\n ---> Running in [a-f0-9]{12}\n/);
+    assert.match(r.text, /Step 3\/3 : RUN exit 3\n ---> Running in [a-f0-9]{12}\n$/, 'no removal line for a failing step without forcerm');
+    const forced = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN echo before\nRUN exit 3\n` }, { forcerm: '1' });
+    assert.equal(forced.error?.exitCode, 3);
+    assert.match(forced.text, /Step 3\/3 : RUN exit 3\n ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n$/);
+    const kept = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN true\n` }, { rm: '0' });
+    assert.match(String(kept.error?.message), /--rm=false is not supported by tdockd/);
   });
 
   it('never exposes host files through context symlinks and refuses entries escaping the context', async () => {
