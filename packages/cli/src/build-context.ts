@@ -16,6 +16,13 @@ export interface BuildRequest {
   pull?: boolean;
   quiet?: boolean;
   platform?: string;
+  /** `--cache-from` images. */
+  cacheFrom?: string[];
+  /** `--rm` (default true) and `--force-rm`. */
+  rm?: boolean;
+  forceRm?: boolean;
+  /** `--memory`, `--cpu-shares`, `--add-host`... as the API's query parameters (memory, cpushares, extrahosts...). */
+  resources?: Record<string, string | number | string[]>;
 }
 
 /**
@@ -57,6 +64,8 @@ export async function buildImage(docker: Dockerode, req: BuildRequest, write: (t
   const stream = (await docker.buildImage(tar, {
     t: req.tags, dockerfile: dockerfileName, buildargs: req.buildArgs ?? {}, labels: req.labels ?? {}, nocache: !!req.noCache, pull: req.pull ? '1' : '',
     q: !!req.quiet, version: '1', ...(req.target ? { target: req.target } : {}), ...(req.network ? { networkmode: req.network } : {}), ...(req.platform ? { platform: req.platform } : {}),
+    ...(req.cacheFrom?.length ? { cachefrom: JSON.stringify(req.cacheFrom) } : {}), ...(req.rm === false ? { rm: false } : {}), ...(req.forceRm ? { forcerm: true } : {}),
+    ...(req.resources ?? {}),
   } as never)) as unknown as NodeJS.ReadableStream;
   const sink = { write: (chunk: string) => (write(chunk), true) } as unknown as NodeJS.WritableStream;
   try {

@@ -213,7 +213,7 @@ function parseRestart(text: string | undefined): { Name: string; MaximumRetryCou
   return count === undefined ? { Name: name } : { Name: name, MaximumRetryCount: int(count, 'restart')! };
 }
 
-function parseUlimit(text: string): { Name: string; Soft: number; Hard: number } {
+export function parseUlimit(text: string): { Name: string; Soft: number; Hard: number } {
   const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(text);
   if (!m) throw invalidArgument(`invalid argument "${text}" for "--ulimit" flag: invalid ulimit argument: ${text}`);
   const soft = Number(m[2]);
