@@ -1,0 +1,221 @@
+// Dockerfile builds through the legacy builder's API, with the docker CLI (DOCKER_BUILDKIT=0) and `tdock build` as
+// clients: the stream as dockerd 20.10 prints it (compared with a real dockerd), intermediate images (`images -a`,
+// `history`, Parent, rmi), --force-rm, --cache-from, --platform, and the resource flags reaching RUN containers.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  KitSkipError, fixtures, startDockerd, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots,
+} from '@tdock/testkit';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DOCKER = '/usr/local/bin/docker';
+const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
+
+interface Result { code: number; stdout: string; stderr: string }
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A build's output with what legitimately differs between two daemons taken out: IDs, the context size, dockerd's warnings. */
+function normaliseBuild(text: string): string {
+  return text
+    .split('\n').filter((l) => !l.startsWith(' ---> [Warning] IPv4 forwarding is disabled')).join('\n')
+    .replace(/Sending build context to Docker daemon\s+\S+/, 'Sending build context to Docker daemon N')
+    .replace(/\b[a-f0-9]{12}\b/g, '<id>')
+    .replace(/127\.0\.0\.1:\d+/g, 'REG');
+}
+
+const ids = (text: string): string[] => [...text.matchAll(/\n ---> ([a-f0-9]{12})\n/g)].map((m) => m[1]!);
+
+describe('e2e: builds (legacy builder API) with the docker CLI and tdock build', function () {
+  this.timeout(300_000);
+  let roots: TempRoots;
+  let reg: RegistryHandle;
+  let daemon: DaemonHandle | undefined;
+  let image: string;
+  let env: NodeJS.ProcessEnv;
+  let ctx: string;
+  const docker = (args: string[], cwd?: string, input?: string): Promise<Result> => run(DOCKER, args, env, cwd ?? ctx, input);
+  const tdock = (args: string[], cwd?: string, input?: string): Promise<Result> => run(process.execPath, [TDOCK, ...args], env, cwd ?? ctx, input);
+  const ok = (r: Result, what: string): Result => {
+    assert.equal(r.code, 0, `${what}: ${r.stdout}\n${r.stderr}`);
+    return r;
+  };
+  const write = (name: string, text: string): string => {
+    fs.writeFileSync(path.join(ctx, name), text);
+    return name;
+  };
+  const appDockerfile = (): string => `FROM ${image}\nENV A=b\nCOPY a.txt /app/\nWORKDIR /app\nRUN echo hi && echo err >&2\nRUN true\nCMD ["sh"]\n`;
+
+  before(async function () {
+    if (!fs.existsSync(DOCKER)) this.skip();
+    roots = await tempRoots();
+    reg = await startRegistry();
+    image = (await fixtures()).busybox.refIn(reg.host);
+    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
+    env = {
+      PATH: `/usr/local/bin:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: roots.dir, DOCKER_BUILDKIT: '0',
+      DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config'),
+    };
+    ctx = path.join(roots.dir, 'ctx');
+    fs.mkdirSync(ctx);
+    write('a.txt', 'a\n');
+    write('Dockerfile', appDockerfile());
+    ok(await docker(['pull', image]), 'pull');
+  });
+
+  after(async () => {
+    if (daemon) {
+      const ps = await docker(['ps', '-aq']).catch(() => undefined);
+      for (const id of ps?.stdout.split('\n').filter(Boolean) ?? []) await docker(['rm', '-f', id]);
+      await daemon.stop();
+    }
+    await reg?.stop();
+    await roots?.cleanup();
+  });
+
+  it('prints the build as dockerd does, and each step is an intermediate image (images -a, history, Parent, rmi)', async () => {
+    const first = ok(await docker(['build', '-t', 'e2e/steps', '.']), 'build');
+    const stepIds = ids(first.stdout);
+    assert.equal(stepIds.length, 7, first.stdout);
+    assert.match(first.stdout, /Step 2\/7 : ENV A=b\n ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n ---> [a-f0-9]{12}\nStep 3\/7 : COPY a.txt \/app\/\n ---> [a-f0-9]{12}\n/);
+    const red = (t: string): string => `\u001b[91m${t}\u001b[0m`;
+    const runId = /Step 5\/7 : RUN echo hi && echo err >&2\n ---> Running in ([a-f0-9]{12})\n/.exec(first.stdout)?.[1];
+    assert.ok(first.stdout.includes(`Running in ${runId}\nhi\n${red('err\n')}Removing intermediate container ${runId}\n`), first.stdout);
+    assert.ok(first.stdout.endsWith(`Successfully built ${stepIds[6]}\nSuccessfully tagged e2e/steps:latest\n`), first.stdout);
+
+    const all = ok(await docker(['images', '-a', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}']), 'images -a').stdout;
+    for (const id of stepIds.slice(1, 6)) assert.ok(all.includes(`<none>:<none> ${id}`), `${id} in images -a:\n${all}`);
+    const plain = ok(await docker(['images', '--format', '{{.ID}}']), 'images').stdout;
+    for (const id of stepIds.slice(1, 6)) assert.ok(!plain.includes(id), `${id} hidden from docker images`);
+    const dangling = ok(await docker(['images', '-f', 'dangling=true', '-q']), 'images dangling').stdout;
+    assert.equal(dangling, '', 'intermediate images are not dangling');
+    const history = ok(await docker(['history', '--format', '{{.ID}}', 'e2e/steps']), 'history').stdout.trim().split('\n');
+    assert.deepEqual(history, [...stepIds].reverse(), 'history lists each step\'s image, the base last');
+    const parent = ok(await docker(['image', 'inspect', '--format', '{{.Parent}}', 'e2e/steps']), 'inspect').stdout.trim();
+    assert.equal(parent.slice(7, 19), stepIds[5]);
+
+    const again = ok(await docker(['build', '-t', 'e2e/steps', '.']), 'rebuild');
+    assert.equal(again.stdout.match(/ ---> Using cache\n/g)?.length, 6, again.stdout);
+    assert.deepEqual(ids(again.stdout), stepIds, 'a cached step names the same intermediate image');
+
+    const rmi = ok(await docker(['rmi', 'e2e/steps']), 'rmi').stdout;
+    const deleted = [...rmi.matchAll(/^Deleted: sha256:([a-f0-9]{12})/gm)].map((m) => m[1]!);
+    for (const id of stepIds.slice(1)) assert.ok(deleted.includes(id), `rmi deletes the image and its untagged parents (${id}):\n${rmi}`);
+    assert.ok(!deleted.includes(stepIds[0]!), 'the tagged base stays');
+    const left = ok(await docker(['images', '-a', '-q']), 'images -a').stdout.trim().split('\n');
+    assert.deepEqual(left, [stepIds[0]], 'only the base image is left');
+  });
+
+  it('prints the same lines as a real dockerd for the same build (IDs aside)', async function () {
+    let dockerd;
+    try {
+      dockerd = await startDockerd();
+    } catch (err) {
+      if (err instanceof KitSkipError) this.skip();
+      throw err;
+    }
+    try {
+      const denv = { ...env, DOCKER_HOST: `unix://${dockerd.socket}` };
+      ok(await run(DOCKER, ['pull', image], denv), 'pull on dockerd');
+      // stdout only: dockerd interleaves a RUN's stdout and stderr in no fixed order
+      const df = write('Dockerfile.cmp', `FROM ${image}\nENV CMP=1\nCOPY a.txt /app/\nWORKDIR /app\nRUN echo hi\nRUN true\nCMD ["sh"]\n`);
+      const theirs = ok(await run(DOCKER, ['build', '-f', df, '-t', 'cmp', '.'], denv, ctx), 'dockerd build');
+      const ours = ok(await docker(['build', '-f', df, '-t', 'cmp', '.']), 'tdockd build');
+      assert.equal(normaliseBuild(ours.stdout), normaliseBuild(theirs.stdout));
+      const theirs2 = ok(await run(DOCKER, ['build', '-f', df, '-t', 'cmp', '.'], denv, ctx), 'dockerd rebuild');
+      const ours2 = ok(await docker(['build', '-f', df, '-t', 'cmp', '.']), 'tdockd rebuild');
+      assert.equal(normaliseBuild(ours2.stdout), normaliseBuild(theirs2.stdout));
+      const fail = write('Dockerfile.fail', `FROM ${image}\nRUN echo x > /x\nRUN exit 3\n`);
+      for (const extra of [['--force-rm'], []]) {
+        const t = await run(DOCKER, ['build', ...extra, '-f', fail, '.'], denv, ctx);
+        const o = await docker(['build', ...extra, '-f', fail, '.']);
+        assert.deepEqual([o.code, normaliseBuild(o.stdout)], [t.code, normaliseBuild(t.stdout)], `build ${extra.join(' ')}`);
+        assert.ok(o.stderr.endsWith("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n"), o.stderr);
+      }
+      const hist = async (e: NodeJS.ProcessEnv): Promise<string> => normaliseBuild(ok(await run(DOCKER, ['history', '--format', '{{.ID}} {{.CreatedBy}}', 'cmp'], e, ctx), 'history').stdout);
+      assert.equal(await hist(env), await hist(denv));
+    } finally {
+      await dockerd.stop();
+    }
+  });
+
+  it('--force-rm announces the removal of a failing step\'s container; --rm=false is refused with a clear error', async () => {
+    const fail = write('Dockerfile.f', `FROM ${image}\nRUN exit 4\n`);
+    const plain = await docker(['build', '-f', fail, '.']);
+    assert.equal(plain.code, 4);
+    assert.match(plain.stdout, / ---> Running in [a-f0-9]{12}\n$/);
+    const forced = await docker(['build', '--force-rm', '-f', fail, '.']);
+    assert.equal(forced.code, 4);
+    assert.match(forced.stdout, / ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n$/);
+    const keep = await docker(['build', '--rm=false', '.']);
+    assert.equal(keep.code, 1);
+    assert.match(keep.stderr, /Error response from daemon: --rm=false is not supported by tdockd/);
+    const viaTdock = await tdock(['build', '--rm=false', '.']);
+    assert.notEqual(viaTdock.code, 0);
+    assert.match(viaTdock.stderr, /--rm=false is not supported by tdockd/);
+  });
+
+  it('--cache-from reuses the steps of a named image when the build cache has none', async () => {
+    const df = write('Dockerfile.cf', `FROM ${image}\nENV CF=1\nCOPY a.txt /cf/\nRUN echo cf > /cf/out\n`);
+    const first = ok(await docker(['build', '-f', df, '-t', 'e2e/cf', '.']), 'build');
+    const firstId = ok(await docker(['image', 'inspect', '--format', '{{.Id}}', 'e2e/cf']), 'inspect').stdout.trim();
+    ok(await docker(['builder', 'prune', '-af']), 'builder prune');
+    const fromCache = ok(await docker(['build', '-f', df, '--cache-from', 'e2e/cf', '-t', 'e2e/cf2', '.']), 'build --cache-from');
+    assert.equal(fromCache.stdout.match(/ ---> Using cache\n/g)?.length, 3, fromCache.stdout);
+    assert.deepEqual(ids(fromCache.stdout), ids(first.stdout));
+    assert.equal(ok(await docker(['image', 'inspect', '--format', '{{.Id}}', 'e2e/cf2']), 'inspect').stdout.trim(), firstId);
+    ok(await docker(['builder', 'prune', '-af']), 'builder prune');
+    const viaTdock = ok(await tdock(['build', '-f', df, '--cache-from', 'e2e/cf', '.']), 'tdock build --cache-from');
+    assert.equal(viaTdock.stdout.match(/ ---> Using cache\n/g)?.length, 3, viaTdock.stdout);
+    ok(await docker(['builder', 'prune', '-af']), 'builder prune');
+    const without = ok(await docker(['build', '-f', df, '.']), 'build without --cache-from');
+    assert.ok(!without.stdout.includes('Using cache'), without.stdout);
+  });
+
+  it('--platform: a base for another platform is refused; the base\'s own platform builds', async () => {
+    const wrong = await docker(['build', '--platform', 'linux/arm64', '.']);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /was found but its platform \(linux\/amd64\) does not match the specified platform \(linux\/arm64\)/);
+    ok(await docker(['build', '--platform', 'linux/amd64', '.']), 'build --platform linux/amd64');
+    const bad = await docker(['build', '--platform', 'not a platform', '.']);
+    assert.notEqual(bad.code, 0);
+  });
+
+  it('passes --memory, --cpu-shares, --cpuset-cpus, --add-host, --ulimit, --shm-size and --network to RUN containers', async () => {
+    const df = write('Dockerfile.res', [
+      `FROM ${image}`,
+      'RUN grep Cpus_allowed_list /proc/self/status > /res && grep foo.example /etc/hosts >> /res && ulimit -n >> /res && df -k /dev/shm | tail -1 | awk \'{print $2}\' >> /res' +
+        ' && cat /proc/self/cgroup > /cgroup && (grep -c eth0 /proc/net/dev || true) > /net',
+      'CMD ["cat", "/res", "/net"]',
+    ].join('\n'));
+    const flags = ['--memory', '64m', '--cpu-shares', '512', '--cpuset-cpus', '0', '--add-host', 'foo.example:10.1.2.3', '--ulimit', 'nofile=1000:1000', '--shm-size', '16m'];
+    for (const [client, name] of [[docker, 'docker'], [tdock, 'tdock']] as const) {
+      for (const net of ['none', 'default']) {
+        const tag = `e2e/res-${name}-${net}`;
+        const b = await client(['build', '--no-cache', '--network', net, ...flags, '-f', df, '-t', tag, '.']);
+        assert.equal(b.code, 0, `${name} --network ${net}: ${b.stdout}\n${b.stderr}`);
+        const out = ok(await docker(['run', '--rm', '--network', 'none', tag]), 'run').stdout;
+        assert.equal(out, `Cpus_allowed_list:\t0\n10.1.2.3\tfoo.example\n1000\n16384\n${net === 'none' ? '0' : '1'}\n`, `${name} --network ${net}`);
+      }
+    }
+    const oom = write('Dockerfile.oom', `FROM ${image}\nRUN a=$(head -c 104857600 /dev/zero | tr "\\0" a); echo \${#a}\n`);
+    const killed = await docker(['build', '--memory', '32m', '-f', oom, '.']);
+    assert.equal(killed.code, 137, `a 100 MB allocation under --memory 32m is killed: ${killed.stdout}\n${killed.stderr}`);
+    const bad = await docker(['build', '--memory', '1k', '.']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /Minimum memory limit allowed is 6MB/);
+  });
+});
