@@ -1,7 +1,7 @@
 // Dockerfile builds in the engine (issue 9): the builder's BuildBackend over the image store and runtime,
 // the build context, the persistent cache and the legacy `/build` stream.
 export { createBuildService, parseBuildQuery, authFor } from './service.js';
-export type { BuildServiceDeps, BuildRequest } from './service.js';
+export type { BuildServiceDeps, BuildRequest, BuildResources } from './service.js';
 export { EngineBuildBackend } from './backend.js';
 export type { BackendDeps } from './backend.js';
 export { extractContext, prepareContext, applyDockerignore } from './context.js';

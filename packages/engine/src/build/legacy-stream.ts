@@ -30,6 +30,8 @@ export class LegacyStream {
     private readonly graph: StageGraph,
     /** The image ID a FROM resolved to (after resolution), undefined for scratch. */
     private readonly baseId: (ref: string) => string | undefined,
+    /** `rm`: print "Removing intermediate container" after steps (docker does not with rm=false). */
+    private readonly remove = true,
   ) {}
 
   private write(text: string): void {
@@ -86,7 +88,7 @@ export class LegacyStream {
         if (!e.cached && (op === 'config' || op === 'workdir')) {
           // docker commits these steps through a container it creates (never starts) and removes
           const cid = randomBytes(6).toString('hex');
-          this.write(` ---> Running in ${cid}\nRemoving intermediate container ${cid}\n`);
+          this.write(` ---> Running in ${cid}\n${this.remove ? `Removing intermediate container ${cid}\n` : ''}`);
         }
         const id = e.imageId ?? e.key;
         this.pending.set(e.stage, id);

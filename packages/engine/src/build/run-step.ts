@@ -25,6 +25,8 @@ export interface RunEnv {
   networking?: ContainerNetworking;
   /** HostConfig fields of every RUN container: `--memory`, `--cpu-shares`, `--add-host`... */
   resources?: BuildResources;
+  /** `rm` (default true): say "Removing intermediate container" after a successful RUN, as docker does. */
+  remove?: boolean;
   /** `forcerm`: remove the container of a failing RUN too (and say so, as docker does). */
   forceRemove?: boolean;
   runtime: Runtime;
@@ -163,8 +165,9 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
     } finally {
       req.signal.removeEventListener('abort', kill);
       await env.runtime.delete(id, { force: true }).catch(() => undefined);
-      // docker removes the container of a successful step (--rm), of a failing one only with --force-rm
-      if (exitCode === 0 || (env.forceRemove && !req.signal.aborted)) env.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
+      // docker removes the container of a successful step (--rm), of a failing one only with --force-rm; tdockd
+      // always removes it, and says so when docker would
+      if ((exitCode === 0 && env.remove !== false) || (env.forceRemove && !req.signal.aborted)) env.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
     }
   } finally {
     if (connected && env.networking) {

@@ -113,9 +113,6 @@ export function parseBuildQuery(q: Query): BuildRequest {
 
 /** Options of moby's legacy builder that tdockd does not implement: a clear error rather than silence. */
 function refuseUnsupported(q: Query): void {
-  if (queryValue(q, 'rm') !== undefined && queryValue(q, 'rm') !== '' && !parseBool(queryValue(q, 'rm')) && !parseBool(queryValue(q, 'forcerm'))) {
-    throw notImplemented('--rm=false is not supported by tdockd: intermediate build containers are not kept (their steps are kept as images)');
-  }
   if (parseBool(queryValue(q, 'squash'))) throw notImplemented('--squash is not supported by tdockd');
   const remote = queryValue(q, 'remote');
   if (remote) throw notImplemented(`remote build contexts are not supported by tdockd (remote=${remote})`);
@@ -231,12 +228,13 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
       const sde = req.buildArgs.SOURCE_DATE_EPOCH;
       const epoch = sde !== undefined && sde !== null && /^\d+$/.test(sde) ? Number(sde) : undefined;
       const layers = new BuildLayers(deps.store, epoch);
+      let entries = Infinity;
       try {
-        await extractContext(context as Readable & AsyncIterable<Buffer>, ctxDir, signal);
+        entries = await extractContext(context as Readable & AsyncIterable<Buffer>, ctxDir, signal);
         const { dockerfile } = prepareContext(ctxDir, req.dockerfile);
         const buildArgs: BuildArgOptions = req.buildArgs;
         const graph = buildStageGraph(parseDockerfileStages(dockerfile), { target: req.target || undefined, buildArgs });
-        const out = new LegacyStream(progress, req.quiet, graph, (ref) => deps.store.tryResolve(ref)?.id);
+        const out = new LegacyStream(progress, req.quiet, graph, (ref) => deps.store.tryResolve(ref)?.id, req.remove);
         const stream = (text: string): void => {
           if (!req.quiet) progress.stream(text);
         };
@@ -244,7 +242,7 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
           store: deps.store, mounts: deps.mounts, cache, layers, initLayer, cacheFrom: req.cacheFrom,
           run: {
             runtime: deps.runtime, builderRoot, contextRoot: ctxDir, defaultNetwork: req.network, stream,
-            resources: req.resources, forceRemove: req.forceRemove, ...(deps.networking ? { networking: deps.networking } : {}),
+            resources: req.resources, remove: req.remove, forceRemove: req.forceRemove, ...(deps.networking ? { networking: deps.networking } : {}),
             ...(deps.seccompProfile ? { seccompProfile: deps.seccompProfile } : {}), ...(deps.cgroupVersion ? { cgroupVersion: deps.cgroupVersion } : {}),
           },
           pull: async (ref, platform, sig) => {
@@ -252,6 +250,10 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
             await deps.images.pull({ fromImage: ref, tag: '', ...(platform ? { platform } : {}), ...(auth ? { auth } : {}), progress: req.quiet ? silentSink : progress, signal: sig });
           },
         });
+        if (!req.remove) {
+          // docker-py sends rm=False by default, so this is a warning, not an error
+          stream('[Warning] rm=false: tdockd does not keep intermediate build containers; they are removed (each step is kept as an image)\n');
+        }
         const result = await runBuild({
           dockerfile, backend, buildArgs, noCache: req.noCache, pull: req.pull, platform: req.platform, labels: req.labels,
           ...(req.target ? { target: req.target } : {}),
@@ -259,8 +261,8 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
           onEvent: out.event, signal,
         });
         // the target's last step is the image (docker's final intermediate image); a stage without steps is its base
+        // (an image's snapshots exist: commitImage materialises them before storing a new one)
         const id = result.imageId ?? await backend.commitImage(result.config, result.layers, undefined);
-        await layers.ensure(result.layers);
         const refs = req.tags.map((t) => referenceString(tagNameOnly(parseNormalizedNamed(t))));
         const now = new Date().toISOString();
         for (const ref of refs) if (deps.store.metadata.resolve(ref) !== id) await deps.store.metadata.tag(ref, id, now);
@@ -268,7 +270,14 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
         deps.onImage?.(id, req.tags);
       } finally {
         layers.release();
-        await rm(ctxDir, { recursive: true, force: true }).catch(() => undefined);
+        // a small context goes in one synchronous call (no thread-pool round trip per file); a large one in the background pool
+        if (entries <= 256) {
+          try {
+            rmSync(ctxDir, { recursive: true, force: true });
+          } catch {
+            // left for the next start's scratch sweep
+          }
+        } else await rm(ctxDir, { recursive: true, force: true }).catch(() => undefined);
       }
     },
 

@@ -133,8 +133,11 @@ describe('build service (store + runtime, no HTTP)', function () {
     const forced = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN echo before\nRUN exit 3\n` }, { forcerm: '1' });
     assert.equal(forced.error?.exitCode, 3);
     assert.match(forced.text, /Step 3\/3 : RUN exit 3\n ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n$/);
-    const kept = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN true\n` }, { rm: '0' });
-    assert.match(String(kept.error?.message), /--rm=false is not supported by tdockd/);
+    // docker-py sends rm=False unless told otherwise: a warning (containers are removed anyway), docker's lines without removals
+    const kept = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nENV K=1\nRUN true\n` }, { rm: 'False', nocache: '1' });
+    assert.equal(kept.error, undefined, kept.text);
+    assert.match(kept.text, /^\[Warning\] rm=false: tdockd does not keep intermediate build containers/);
+    assert.match(kept.text, /Step 2\/3 : ENV K=1\n ---> Running in [a-f0-9]{12}\n ---> [a-f0-9]{12}\nStep 3\/3 : RUN true\n ---> Running in [a-f0-9]{12}\n ---> [a-f0-9]{12}\nSuccessfully built/);
   });
 
   it('never exposes host files through context symlinks and refuses entries escaping the context', async () => {
