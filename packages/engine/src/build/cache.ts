@@ -28,6 +28,8 @@ const hexOf = (key: string): string => key.replace(/^sha256:/, '');
  */
 export class BuildCache {
   private readonly leases = new Map<string, () => void>();
+  /** Every record on disk, by key hex (loaded by `init`, kept in step by `put` and `prune`): lookups read no file. */
+  private readonly records = new Map<string, CacheRecord>();
 
   constructor(readonly root: string, private readonly content: ContentStore) {}
 
@@ -39,6 +41,7 @@ export class BuildCache {
       try {
         const rec = JSON.parse(await readFile(join(this.root, name), 'utf8')) as CacheRecord;
         this.hold(name.slice(0, -5), rec);
+        this.records.set(name.slice(0, -5), rec);
       } catch {
         // unreadable records are misses
       }
@@ -51,36 +54,25 @@ export class BuildCache {
     if (rec.layer) this.leases.set(hex, this.content.lease([rec.layer.digest]));
   }
 
+  /** The record of `key`; a record whose blob is gone (removed behind the daemon's back) is a miss. */
   async get(key: string): Promise<CacheRecord | undefined> {
     if (!/^sha256:[a-f0-9]{64}$/.test(key)) return undefined;
-    let rec: CacheRecord;
-    try {
-      rec = JSON.parse(await readFile(join(this.root, `${hexOf(key)}.json`), 'utf8')) as CacheRecord;
-    } catch {
-      return undefined;
-    }
-    if (rec.layer && !(await this.content.has(rec.layer.digest))) return undefined;
+    const rec = this.records.get(hexOf(key));
+    if (!rec) return undefined;
+    // a leased blob cannot have been collected: only check the disk for blobs outside the daemon's leases
+    if (rec.layer && !this.content.leased(rec.layer.digest) && !(await this.content.has(rec.layer.digest))) return undefined;
     return rec;
   }
 
   async put(key: string, rec: CacheRecord): Promise<void> {
     await writeJsonAtomic(join(this.root, `${hexOf(key)}.json`), rec);
     this.hold(hexOf(key), rec);
+    this.records.set(hexOf(key), rec);
   }
 
   /** Parts of every record whose parent is `parent`. */
   async siblings(parent: string): Promise<CacheKeyParts[]> {
-    const out: CacheKeyParts[] = [];
-    for (const name of await readdir(this.root).catch(() => [] as string[])) {
-      if (!name.endsWith('.json')) continue;
-      try {
-        const rec = JSON.parse(await readFile(join(this.root, name), 'utf8')) as CacheRecord;
-        if (rec.parent === parent) out.push(rec.parts);
-      } catch {
-        // a record being replaced
-      }
-    }
-    return out;
+    return [...this.records.values()].filter((r) => r.parent === parent).map((r) => r.parts);
   }
 
   /** Removes records (all, or those created before `until`); returns their keys and layer sizes. */
@@ -96,6 +88,7 @@ export class BuildCache {
       }
       if (rec && keep(rec)) continue;
       await rm(join(this.root, name), { force: true });
+      this.records.delete(name.slice(0, -5));
       this.leases.get(name.slice(0, -5))?.();
       this.leases.delete(name.slice(0, -5));
       out.push({ key: name.slice(0, -5), size: rec?.layer?.size ?? 0 });

@@ -13,13 +13,15 @@ import { resolveInScope } from './scope.js';
 
 /**
  * Extracts a context tar into the empty directory `root`. Entries climbing out, symlinked parents and hardlinks
- * to outside are refused; devices are skipped; owners, modes and mtimes are kept.
+ * to outside are refused; devices are skipped; owners, modes and mtimes are kept. Returns the number of entries.
  */
-export async function extractContext(input: AsyncIterable<Buffer>, root: string, signal?: AbortSignal): Promise<void> {
+export async function extractContext(input: AsyncIterable<Buffer>, root: string, signal?: AbortSignal): Promise<number> {
   const walker = new RootWalker(root);
+  let count = 0;
   const dirTimes: Array<[string, number]> = [];
   for await (const { header: h, body } of readTar(decompress(input))) {
     signal?.throwIfAborted();
+    count++;
     const parts = cleanEntryPath(h.name);
     if (parts.length === 0) {
       for await (const _ of body) void _;
@@ -75,6 +77,7 @@ export async function extractContext(input: AsyncIterable<Buffer>, root: string,
     lutimesSync(abs, h.mtime, h.mtime);
   }
   for (const [path, mtime] of dirTimes.reverse()) lutimesSync(path, mtime, mtime);
+  return count;
 }
 
 /** Deletes what `.dockerignore` excludes (clients already did; a raw API client may not have). */

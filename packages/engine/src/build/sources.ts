@@ -4,7 +4,7 @@
  * `file:`/`dir:`/`multi:` history hash), and copying them into a destination root.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { TdockError, compileDockerignore, type DockerignoreMatcher } from '@tdock/core';
 import {
@@ -61,6 +61,9 @@ function typeOf(st: Stats): ContextEntryInfo['type'] | undefined {
   return undefined;
 }
 
+/** Files up to this size are hashed with one synchronous read. */
+const SMALL_FILE = 256 * 1024;
+
 async function entryHashes(abs: string, rel: string, st: Stats): Promise<{ sum: string; entry?: SourceEntry }> {
   const type = typeOf(st);
   if (!type) return { sum: '' };
@@ -68,7 +71,12 @@ async function entryHashes(abs: string, rel: string, st: Stats): Promise<{ sum: 
   if (type === 'symlink') info.linkTarget = readlinkSync(abs);
   const sum = createHash('sha256').update(tarsumV1Header(contextEntryHeader(info)));
   const content = createHash('sha256');
-  if (type === 'file') {
+  if (type === 'file' && st.size <= SMALL_FILE) {
+    // one synchronous read: a stream costs several thread-pool round trips per file, which dominate a no-op rebuild
+    const data = readFileSync(abs);
+    sum.update(data);
+    content.update(data);
+  } else if (type === 'file') {
     for await (const c of createReadStream(abs)) {
       sum.update(c as Buffer);
       content.update(c as Buffer);

@@ -157,9 +157,18 @@ export class ImageStore {
     return undefined;
   }
 
-  /** The parsed image config. */
+  /** Config texts by digest (immutable: content-addressed), so builds and listings do not read them again. */
+  private readonly configTexts = new Map<string, string>();
+
+  /** The parsed image config (a fresh object each call: callers may change it). */
   async config(id: string): Promise<ImageConfig> {
-    return JSON.parse((await this.content.readBytes(id)).toString('utf8')) as ImageConfig;
+    let text = this.configTexts.get(id);
+    if (text === undefined) {
+      text = (await this.content.readBytes(id)).toString('utf8');
+      if (this.configTexts.size >= 512) this.configTexts.delete(this.configTexts.keys().next().value!);
+      this.configTexts.set(id, text);
+    }
+    return JSON.parse(text) as ImageConfig;
   }
 
   /** The chain ID of an image's top layer (undefined for an image without layers). */
