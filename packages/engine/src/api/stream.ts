@@ -121,8 +121,20 @@ export class HttpStream {
     return res;
   }
 
+  private corked = false;
+
+  /** Writes now; what is written in the same tick goes out in one syscall (a build's steps print many short lines). */
   write(data: Buffer | string): void {
-    this.open().write(data);
+    const res = this.open();
+    if (!this.corked) {
+      this.corked = true;
+      res.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        res.uncork();
+      });
+    }
+    res.write(data);
   }
 
   /** Resolves when the socket can take more (backpressure). */
