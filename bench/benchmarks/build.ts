@@ -4,11 +4,15 @@
  * builder, interleaved in one run (issue 9).
  * - build-cold: before every run (untimed) the image is removed, `builder prune -af` is run and the
  *   Dockerfile gets a fresh `LABEL` nonce right after FROM, so no step can come from the cache. Goal 0.8.
- * - build-noop: a rebuild of an unchanged context (every step cached). Goal 0.3.
+ * - build-noop: a rebuild of an unchanged context (every step cached). Goal 0.3. Extras, measured after the runs,
+ *   interleaved: the docker CLI's own floor on each side (`docker version`: start-up, /_ping, one request), and the
+ *   daemon's own time for the same no-op build (`POST /build?q=1` of the context tar straight on its socket, no CLI).
  * - build-changed: before every run (untimed) the first COPY's source gets new content, so that
  *   COPY, the steps after it and the RUN are redone.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { fixtures, run } from '@tdock/testkit';
 import type { Benchmark, Prepared } from '../src/harness.js';
@@ -80,6 +84,7 @@ async function prepareBuild(mode: Mode): Promise<Prepared> {
       beforeEach,
       subject: async () => void await build(pair.tdockd, tag, dirs.subject),
       reference: async () => void await build(pair.dockerd, tag, dirs.reference),
+      ...(mode === 'noop' ? { extras: () => noopExtras(pair, tag, dirs) } : {}),
       async teardown() {
         for (const e of [pair.tdockd, pair.dockerd]) {
           await removeAllContainers(e).catch(() => undefined);
@@ -92,6 +97,42 @@ async function prepareBuild(mode: Mode): Promise<Prepared> {
     await pair.stop();
     throw err;
   }
+}
+
+/** `POST /build?q=1` of a context tar straight on a daemon's socket; resolves when the response ends. */
+function postBuild(socket: string, tag: string, tar: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: socket, method: 'POST', path: `/v1.41/build?q=1&networkmode=none&t=${encodeURIComponent(tag)}`, headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => (body.includes('errorDetail') || res.statusCode !== 200 ? reject(new Error(`build failed: ${res.statusCode} ${body}`)) : resolve()));
+    });
+    req.on('error', reject);
+    req.end(tar);
+  });
+}
+
+/**
+ * Medians over 9 interleaved runs per side: `docker version` (the CLI's own floor, which no daemon can cut) and the
+ * no-op build without the CLI (the daemon's own time).
+ */
+async function noopExtras(pair: Pair, tag: string, dirs: { subject: string; reference: string }): Promise<Record<string, number>> {
+  const sides = [['tdockd', pair.tdockd, dirs.subject], ['dockerd', pair.dockerd, dirs.reference]] as const;
+  const tars = new Map(sides.map(([name, , dir]) => [name, execFileSync('tar', ['-C', dir, '-c', '.'])] as const));
+  const times: Record<string, number[]> = {};
+  const timed = async (key: string, fn: () => Promise<unknown>): Promise<void> => {
+    const t = performance.now();
+    await fn();
+    (times[key] ??= []).push(performance.now() - t);
+  };
+  for (let i = 0; i < 9; i++) {
+    for (const [name, e] of sides) {
+      await timed(`docker_version_${name}_ms`, () => e.docker(['version', '--format', '{{.Server.Version}}']));
+      await timed(`api_noop_${name}_ms`, () => postBuild(e.daemon.socket, tag, tars.get(name)!));
+    }
+  }
+  const median = (a: number[]): number => Math.round([...a].sort((x, y) => x - y)[a.length >> 1]! * 10) / 10;
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 }
 
 /** The three build benchmarks; they skip until tdockd can run a container. */
