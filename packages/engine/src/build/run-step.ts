@@ -4,7 +4,7 @@
  * unless `host` was asked for, output streamed as it arrives, killed when the build is cancelled.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -187,6 +187,15 @@ function present(p: string): boolean {
   }
 }
 
+/** Whether `rel` exists in the merged view of `lowers` (newest first): the first layer naming it decides (a whiteout hides it). */
+function inRootfs(lowers: readonly string[], rel: string): boolean {
+  for (const l of lowers) {
+    const st = lstatSync(join(l, rel), { throwIfNoEntry: false });
+    if (st) return !(st.isCharacterDevice() && st.rdev === 0);
+  }
+  return false;
+}
+
 /**
  * /etc/hosts and /etc/resolv.conf of a RUN container, bind-mounted over the image's when the container is on the
  * bridge (written again once its address is known) or `--add-host` was given; otherwise the image's own files stay.
@@ -206,11 +215,23 @@ async function etcFiles(bundle: string, id: string, res: BuildResources, lowers:
   const extra = join(bundle, 'etc-init');
   for (const [rel, host] of files) {
     out.mounts.push({ destination: `/${rel}`, type: 'bind', source: host, options: ['rbind', 'rprivate'] });
-    if (!lowers.some((l) => present(join(l, rel)))) {
+    if (!inRootfs(lowers, rel)) {
       await mkdir(join(extra, 'etc'), { recursive: true, mode: 0o755 });
       writeFileSync(join(extra, rel), '');
     }
   }
-  if (existsSync(extra)) out.lowers.push(extra);
+  if (existsSync(extra)) {
+    // the directory shadows the image's /etc in the merged view (and in a copy-up): give it the image's attributes
+    const etc = lowers.map((l) => join(l, 'etc')).find(present);
+    if (etc) {
+      const st = lstatSync(etc);
+      if (st.isDirectory()) {
+        chownSync(join(extra, 'etc'), st.uid, st.gid);
+        chmodSync(join(extra, 'etc'), st.mode & 0o7777);
+        utimesSync(join(extra, 'etc'), st.atime, st.mtime);
+      }
+    }
+    out.lowers.push(extra);
+  }
   return out;
 }

@@ -140,6 +140,20 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.match(kept.text, /Step 2\/3 : ENV K=1\n ---> Running in [a-f0-9]{12}\n ---> [a-f0-9]{12}\nStep 3\/3 : RUN true\n ---> Running in [a-f0-9]{12}\n ---> [a-f0-9]{12}\nSuccessfully built/);
   });
 
+  it('gives RUN the extra hosts in a generated /etc/hosts, never leaving it in the layer (even when the image has none)', async () => {
+    const r = await runBuild(env.svc, {
+      Dockerfile: `FROM ${env.busybox}\nRUN grep foo.example /etc/hosts > /seen && touch /etc/new\n`,
+    }, { extrahosts: 'foo.example:10.9.8.7', nocache: '1' });
+    assert.equal(r.error, undefined, r.text);
+    assert.equal(await imageFile(env.store, env.busybox, 'etc/hosts'), undefined, 'the kit\'s busybox has no /etc/hosts');
+    assert.equal((await imageFile(env.store, r.id!, 'seen'))?.data, '10.9.8.7\tfoo.example\n');
+    assert.equal((await imageFile(env.store, r.id!, 'etc/new'))?.data, '');
+    assert.equal(await imageFile(env.store, r.id!, 'etc/hosts'), undefined, 'the mount point stays out of the layer');
+    const etcBase = await imageFile(env.store, env.busybox, 'etc');
+    const etcNew = await imageFile(env.store, r.id!, 'etc');
+    assert.deepEqual([etcNew?.mode, etcNew?.uid, etcNew?.gid], [etcBase?.mode, etcBase?.uid, etcBase?.gid], '/etc keeps the image\'s attributes');
+  });
+
   it('never exposes host files through context symlinks and refuses entries escaping the context', async () => {
     const files: Record<string, ContextFile> = {
       Dockerfile: `FROM ${env.busybox}\nCOPY . /ctx/\n`,
