@@ -86,7 +86,7 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
     await roots?.cleanup();
   });
 
-  it('prints the build as dockerd does, and each step is an intermediate image (images -a, history, Parent, rmi)', async () => {
+  it('prints the build as dockerd does, and each step is an intermediate image (images -a, history, Parent, rmi, image prune)', async () => {
     const first = ok(await docker(['build', '-t', 'e2e/steps', '.']), 'build');
     const stepIds = ids(first.stdout);
     assert.equal(stepIds.length, 7, first.stdout);
@@ -117,6 +117,14 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
     assert.ok(!deleted.includes(stepIds[0]!), 'the tagged base stays');
     const left = ok(await docker(['images', '-a', '-q']), 'images -a').stdout.trim().split('\n');
     assert.deepEqual(left, [stepIds[0]], 'only the base image is left');
+
+    // untagged, the result is dangling (its parents are not): image prune removes it and the chain below it
+    const untagged = ok(await docker(['build', '.']), 'build without a tag');
+    assert.equal(untagged.stdout.match(/ ---> Using cache\n/g)?.length, 6, 'the cache outlives rmi (tdockd\'s records)');
+    assert.deepEqual(ok(await docker(['images', '-f', 'dangling=true', '-q']), 'dangling').stdout.trim().split('\n'), [stepIds[6]]);
+    const pruned = ok(await docker(['image', 'prune', '-f']), 'image prune').stdout;
+    for (const id of stepIds.slice(1)) assert.match(pruned, new RegExp(`deleted: sha256:${id}`), pruned);
+    assert.deepEqual(ok(await docker(['images', '-a', '-q']), 'images -a').stdout.trim().split('\n'), [stepIds[0]]);
   });
 
   it('prints the same lines as a real dockerd for the same build (IDs aside)', async function () {
