@@ -245,6 +245,38 @@ describe('e2e: networking against tdockd', function () {
     assert.ok(after - before >= 5, `the container saw ${after - before} of 5 datagrams`);
   });
 
+  it('containers reach a published port through the gateway address: their own, a sibling\'s, another network\'s (hairpin NAT in the suite\'s table)', async () => {
+    ok(await docker(['network', 'create', '--subnet', subnets[0]!, 'e2e-hairpin']), 'create');
+    const gateway = ok(await docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'e2e-hairpin']), 'gateway').stdout.trim();
+    const port = await freePort();
+    ok(await httpd('hp-web', ['--network', 'e2e-hairpin', '-p', `${port}:80`], 'hairpin-served'), 'run hp-web');
+    ok(await idle('hp-sibling', ['--network', 'e2e-hairpin']), 'run hp-sibling');
+    ok(await idle('hp-other', []), 'run hp-other');
+    assert.equal((await httpGetRetry(`http://127.0.0.1:${port}/`)).body, 'hairpin-served\n', 'from the host');
+    // Its own published port, then a sibling's on the same network, both through that network's gateway;
+    // then from the default bridge through its own gateway (the port is published on every host address).
+    for (const [from, via] of [['hp-web', gateway], ['hp-sibling', gateway], ['hp-other', roots.gateway]] as const) {
+      const r = ok(await docker(['exec', from, 'sh', '-c', retry(`timeout 3 wget -qO- http://${via}:${port}/`, 10)]), `${from} -> ${via}:${port}`);
+      assert.equal(r.stdout, 'hairpin-served\n', `${from} -> ${via}:${port}`);
+    }
+    // The rules are in the suite's table and nowhere else; the bridge's port back to the container hairpins.
+    const bridge = ok(await docker(['network', 'inspect', '-f', '{{.Id}}', 'e2e-hairpin']), 'id').stdout.trim();
+    const ours = execFileSync('nft', ['list', 'table', 'ip', roots.nftTable], { encoding: 'utf8' });
+    assert.match(ours, new RegExp(`ip saddr ${subnets[0]!.replace(/\./g, '\\.')} oifname "[^"]+" ct status dnat masquerade`), ours);
+    assert.match(ours, new RegExp(`dport ${port} dnat to`), ours);
+    const others = execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' }).split(/^table /m).filter((t) => !t.startsWith(`ip ${roots.nftTable} `));
+    for (const t of others) {
+      assert.doesNotMatch(t, new RegExp(`dport ${port}\\b|${roots.linkPrefix}`), `a rule of ours outside ${roots.nftTable}: ${t.slice(0, 400)}`);
+    }
+    const iflink = Number(ok(await docker(['exec', 'hp-web', 'cat', '/sys/class/net/eth0/iflink']), 'iflink').stdout.trim());
+    const veth = links().find((l) => l.ifindex === iflink)?.ifname ?? '';
+    assert.equal(fs.readFileSync(`/sys/class/net/${veth}/brport/hairpin_mode`, 'utf8').trim(), '1', veth);
+    // Removed with the containers and the network: no table, no bridge of this network.
+    await removeAll();
+    assert.ok(!nftTables().includes(roots.nftTable), `nft table ${roots.nftTable} still there`);
+    assert.deepEqual(ownLinks().filter((n) => n !== roots.bridgeName), [], `links left after removing ${bridge.slice(0, 12)}`);
+  });
+
   it('tdock run --network-rate 8mbit puts tc limits on the host veth; 4 MiB between two containers take >= 3.5 s', async () => {
     ok(await docker(['network', 'create', '--subnet', subnets[1]!, 'e2e-rate']), 'create');
     ok(await tdock(['run', '-d', '--name', 'limited', '--network', 'e2e-rate', '--network-rate', '8mbit', image, 'sh', '-c',

@@ -173,6 +173,7 @@ describe('network: IPAM and the network store', () => {
     assert.match(calls, /nsenter --net=\/proc\/4242\/ns\/net ip -batch -/);
     assert.match(calls, /tc qdisc replace dev \S+ root tbf rate 10000000bit/);
     assert.match(calls, /mirred egress redirect dev/);
+    assert.match(calls, /ip link set dev (\S+) type bridge_slave hairpin on/, 'a container with published ports hairpins on its bridge port');
     const inspect = await m.inspect('app', { verbose: false });
     assert.deepEqual(Object.values(inspect.Containers as Record<string, unknown>), [{ Name: 'web', EndpointID: app?.EndpointID, MacAddress: '02:aa:bb:cc:dd:ee', IPv4Address: '10.96.0.2/24', IPv6Address: '' }]);
     await m.rename(cid('a'), '/web2');
@@ -263,6 +264,14 @@ describe('network: IPAM and the network store', () => {
     assert.match(r, /iifname "b2" oifname != "b2" drop/);
     assert.match(r, /iifname "b1" oifname \{ "b2", "b3" \} drop/);
     assert.doesNotMatch(r, /10\.0\.3\.0/);
+    // Hairpin: DNATed traffic from b1 back into b1 is masqueraded; DNATed flows to and from b1's
+    // published ports pass the isolation between bridges (the accepts come before the drops).
+    assert.match(r, /ip saddr 10\.0\.1\.0\/24 oifname "b1" ct status dnat masquerade/);
+    const accept = r.indexOf('ct status dnat oifname { "b1" } accept');
+    assert.ok(accept > 0 && r.indexOf('ct status dnat iifname { "b1" } accept') > accept, r);
+    assert.ok(accept < r.indexOf('iifname "b1" oifname { "b2", "b3" } drop'), r);
+    assert.ok(r.indexOf('iifname "b2" oifname != "b2" drop') < accept, 'internal networks stay closed to DNATed flows');
+    assert.doesNotMatch(r, /oifname "b3" ct status dnat/, 'no hairpin rule without published ports');
   });
 
   it('turns port requests into mappings and NetworkSettings.Ports', () => {

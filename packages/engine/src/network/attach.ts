@@ -66,6 +66,7 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
       const taken = new Set(m.store.all().flatMap((n) => Object.values(n.endpoints)).flatMap((e) => (e.ports ?? []).map((p) => `${p.proto}/${p.hostPort}`)));
       first.e.ports = await choosePorts(wantedPorts(opts.ports), taken);
       touched.add(first.n);
+      if (first.e.ports.length && first.e.hostVeth) await m.plumbing.links.hairpinOn(first.e.hostVeth);
     }
     for (const n of touched) await m.store.save(n);
     await m.plumbing.syncRules(m.store.all());

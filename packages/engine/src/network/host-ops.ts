@@ -100,6 +100,15 @@ export class HostLinks {
     await this.runner.run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], inside.join('\n') + '\n');
   }
 
+  /**
+   * Lets the bridge send a frame back out of the port it came in on. A container reaching its own
+   * published port through the host's address needs it where br_netfilter is loaded: the DNATed packet
+   * is then bridged back to the container's own port instead of being routed.
+   */
+  async hairpinOn(hostVeth: string): Promise<void> {
+    await this.runner.run('ip', ['link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
+  }
+
   /** Brings loopback up inside the namespace of `pid` (every container with its own network namespace). */
   async loopbackUp(pid: number): Promise<void> {
     await this.runner.run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', 'link', 'set', 'lo', 'up']);
