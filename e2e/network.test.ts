@@ -3,6 +3,7 @@
 // CLI, busybox from the kit registry. Traffic stays on loopback and inside the containers' own networks.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -264,7 +265,7 @@ describe('e2e: networking against tdockd', function () {
     const ours = execFileSync('nft', ['list', 'table', 'ip', roots.nftTable], { encoding: 'utf8' });
     assert.match(ours, new RegExp(`ip saddr ${subnets[0]!.replace(/\./g, '\\.')} oifname "[^"]+" ct status dnat masquerade`), ours);
     assert.match(ours, new RegExp(`dport ${port} dnat to`), ours);
-    const others = execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' }).split(/^table /m).filter((t) => !t.startsWith(`ip ${roots.nftTable} `));
+    const others = execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' }).split(/^table /m).filter((t) => !t.startsWith(`ip ${roots.nftTable} `) && !t.startsWith(`ip6 ${roots.nftTable} `));
     for (const t of others) {
       assert.doesNotMatch(t, new RegExp(`dport ${port}\\b|${roots.linkPrefix}`), `a rule of ours outside ${roots.nftTable}: ${t.slice(0, 400)}`);
     }
@@ -339,6 +340,46 @@ describe('e2e: networking against tdockd', function () {
     ok(await docker(['network', 'rm', 'e2e-cli']), 'rm network');
     assert.doesNotMatch(ok(await docker(['network', 'ls', '--format', '{{.Name}}']), 'ls').stdout, /e2e-cli/);
     assert.match((await docker(['network', 'inspect', 'e2e-cli'])).stderr, /not found|No such network/i);
+  });
+
+  it('docker network create --ipv6 --subnet fd00:.../64: addresses in inspect, two containers reach each other over IPv6', async () => {
+    const v6 = `fd00:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::/64`;
+    const prefix = v6.replace(/::\/64$/, '::');
+    // Docker's answers when the IPv6 half is missing: no default IPv6 pool, and a v6 subnet needs --ipv6.
+    const noPool = await docker(['network', 'create', '--ipv6', 'e2e-v6-nopool']);
+    assert.notEqual(noPool.code, 0);
+    assert.match(noPool.stderr, /could not find an available, non-overlapping IPv6 address pool/, noPool.stderr);
+    const noFlag = await docker(['network', 'create', '--subnet', v6, 'e2e-v6-noflag']);
+    assert.notEqual(noFlag.code, 0);
+    assert.match(noFlag.stderr, /IPv6 subnet .* without IPv6 \(add --ipv6\)/, noFlag.stderr);
+
+    ok(await docker(['network', 'create', '--ipv6', '--subnet', subnets[1]!, '--subnet', v6, 'e2e-v6']), 'create');
+    const info = JSON.parse(ok(await docker(['network', 'inspect', 'e2e-v6']), 'inspect').stdout) as { EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway?: string }[] } }[];
+    assert.equal(info[0]?.EnableIPv6, true);
+    assert.deepEqual(info[0]?.IPAM.Config.map((c) => [c.Subnet, c.Gateway]), [[subnets[1], subnets[1]!.replace(/0\/24$/, '1')], [v6, `${prefix}1`]]);
+    ok(await httpd('v6web', ['--network', 'e2e-v6'], 'over-ipv6'), 'run v6web');
+    ok(await idle('v6client', ['--network', 'e2e-v6']), 'run v6client');
+    const ep = JSON.parse(ok(await docker(['inspect', '-f', '{{json (index .NetworkSettings.Networks "e2e-v6")}}', 'v6web']), 'inspect ep').stdout) as { GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string; IPAddress: string };
+    assert.ok(ep.GlobalIPv6Address.startsWith(prefix) && ep.GlobalIPv6Address !== `${prefix}1`, ep.GlobalIPv6Address);
+    assert.equal(ep.GlobalIPv6PrefixLen, 64);
+    assert.equal(ep.IPv6Gateway, `${prefix}1`);
+    assert.ok(ep.IPAddress.startsWith(subnets[1]!.split('.').slice(0, 3).join('.') + '.'), 'and an IPv4 address as well');
+    const listed = ok(await docker(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}}={{.IPv6Address}} {{end}}', 'e2e-v6']), 'containers').stdout;
+    assert.match(listed, new RegExp(`\\bv6web=${ep.GlobalIPv6Address}/64\\b`), listed);
+    const client6 = JSON.parse(ok(await docker(['inspect', '-f', '{{json (index .NetworkSettings.Networks "e2e-v6")}}', 'v6client']), 'inspect client').stdout) as { GlobalIPv6Address: string };
+    assert.notEqual(client6.GlobalIPv6Address, ep.GlobalIPv6Address, 'addresses are not handed out twice');
+    assert.match(ok(await docker(['exec', 'v6client', 'ip', '-6', 'addr', 'show', 'dev', 'eth0']), 'ip -6 addr').stdout, new RegExp(`inet6 ${client6.GlobalIPv6Address}/64`));
+    assert.match(ok(await docker(['exec', 'v6client', 'ip', '-6', 'route']), 'ip -6 route').stdout, new RegExp(`^default via ${prefix}1 dev eth0`, 'm'));
+    const r = ok(await docker(['exec', 'v6client', 'sh', '-c', retry(`timeout 3 wget -qO- http://[${ep.GlobalIPv6Address}]/`, 10)]), 'wget over IPv6');
+    assert.equal(r.stdout, 'over-ipv6\n');
+    // Isolation between bridges for IPv6 too (with a container on the default bridge as the other side):
+    // the suite's ip6 table, gone with the network.
+    ok(await idle('v6other', []), 'run v6other');
+    const six = execFileSync('nft', ['list', 'table', 'ip6', roots.nftTable], { encoding: 'utf8' });
+    assert.match(six, new RegExp(`iifname "${roots.linkPrefix}b\\w+" oifname [^\\n]*"${roots.bridgeName}"[^\\n]* drop`), six);
+    await removeAll();
+    assert.deepEqual(ownLinks().filter((n) => n !== roots.bridgeName), []);
+    assert.ok(!nftTables().includes(roots.nftTable), `nft table ${roots.nftTable} still there`);
   });
 
   it('leaves no veth, ifb, user bridge or nft table of the suite once its containers and networks are removed', async () => {

@@ -60,8 +60,29 @@ export function renderRules(table: string, bridges: RuleBridge[], opts: { ipMasq
     + '}\n';
 }
 
-/** Replaces the table atomically with `rules` (or deletes it when `rules` is empty). */
-export async function applyRules(runner: CommandRunner, table: string, rules: string): Promise<void> {
+/**
+ * The `ip6` table of the same name, for networks with an IPv6 pool: only the forwarding isolation (an
+ * internal network talks to nothing else, a bridge to none of our other bridges); no NAT and no published
+ * IPv6 ports. Empty when no attached network has an IPv6 pool.
+ */
+export function renderRules6(table: string, bridges: RuleBridge[], v6: ReadonlySet<string>): string {
+  const q = (s: string): string => JSON.stringify(s);
+  const fwd: string[] = [];
+  const names = bridges.map((b) => b.bridge);
+  for (const b of bridges.filter((x) => v6.has(x.bridge))) {
+    if (b.internal) {
+      fwd.push(`iifname ${q(b.bridge)} oifname != ${q(b.bridge)} drop`, `oifname ${q(b.bridge)} iifname != ${q(b.bridge)} drop`);
+    } else {
+      const others = names.filter((n) => n !== b.bridge);
+      if (others.length) fwd.push(`iifname ${q(b.bridge)} oifname { ${others.map(q).join(', ')} } drop`, `oifname ${q(b.bridge)} iifname { ${others.map(q).join(', ')} } drop`);
+    }
+  }
+  if (!fwd.length) return '';
+  return `table ip6 ${table} {\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n${fwd.map((r) => `    ${r}\n`).join('')}  }\n}\n`;
+}
+
+/** Replaces the table of `family` atomically with `rules` (or deletes it when `rules` is empty). */
+export async function applyRules(runner: CommandRunner, table: string, rules: string, family: 'ip' | 'ip6' = 'ip'): Promise<void> {
   // `table` then `delete table` makes the delete valid whether or not the table exists, in one transaction.
-  await runner.run('nft', ['-f', '-'], `table ip ${table}\ndelete table ip ${table}\n${rules}`);
+  await runner.run('nft', ['-f', '-'], `table ${family} ${table}\ndelete table ${family} ${table}\n${rules}`);
 }

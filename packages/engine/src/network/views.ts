@@ -14,6 +14,11 @@ export function prefixLen(n: NetworkRecord): number {
   return Number(n.IPAM.Config[0]?.Subnet.split('/')[1] ?? 0);
 }
 
+/** The prefix length of a network's IPv6 subnet (0 without one). */
+export function prefixLen6(n: NetworkRecord): number {
+  return Number(n.IPAM.Config.find((c) => c.Subnet.includes(':'))?.Subnet.split('/')[1] ?? 0);
+}
+
 /** `GET /networks/{id}` and the list entries. */
 export function networkView(n: NetworkRecord): JsonObject {
   const containers: JsonObject = {};
@@ -23,7 +28,7 @@ export function networkView(n: NetworkRecord): JsonObject {
       EndpointID: e.endpointId,
       MacAddress: e.mac ?? '',
       IPv4Address: e.ipv4 ? `${e.ipv4}/${prefixLen(n)}` : '',
-      IPv6Address: '',
+      IPv6Address: e.ipv6 ? `${e.ipv6}/${prefixLen6(n)}` : '',
     };
   }
   return {
@@ -66,9 +71,9 @@ export function endpointView(n: NetworkRecord, e: EndpointRecord): JsonObject {
     Gateway: e.ipv4 ? (cfg?.Gateway ?? '') : '',
     IPAddress: e.ipv4 ?? '',
     IPPrefixLen: e.ipv4 ? prefixLen(n) : 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: e.ipv6 ? (n.IPAM.Config.find((c) => c.Subnet.includes(':'))?.Gateway ?? '') : '',
+    GlobalIPv6Address: e.ipv6 ?? '',
+    GlobalIPv6PrefixLen: e.ipv6 ? prefixLen6(n) : 0,
     DNSNames: n.builtin ? null : dnsNames(n, e),
   };
 }
