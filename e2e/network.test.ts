@@ -372,6 +372,9 @@ describe('e2e: networking against tdockd', function () {
     assert.match(ok(await docker(['exec', 'v6client', 'ip', '-6', 'route']), 'ip -6 route').stdout, new RegExp(`^default via ${prefix}1 dev eth0`, 'm'));
     const r = ok(await docker(['exec', 'v6client', 'sh', '-c', retry(`timeout 3 wget -qO- http://[${ep.GlobalIPv6Address}]/`, 10)]), 'wget over IPv6');
     assert.equal(r.stdout, 'over-ipv6\n');
+    // The embedded DNS answers AAAA with it (and A with the IPv4 address).
+    const aaaa = ok(await docker(['exec', 'v6client', 'nslookup', '-type=AAAA', 'v6web']), 'nslookup AAAA').stdout;
+    assert.match(aaaa, new RegExp(`Address: ${ep.GlobalIPv6Address}$`, 'm'), aaaa);
     // Isolation between bridges for IPv6 too (with a container on the default bridge as the other side):
     // the suite's ip6 table, gone with the network.
     ok(await idle('v6other', []), 'run v6other');

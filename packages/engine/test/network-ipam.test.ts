@@ -273,6 +273,7 @@ describe('network: IPAM and the network store', () => {
     assert.deepEqual([ep(cid('a')).GlobalIPv6Address, ep(cid('a')).GlobalIPv6PrefixLen, ep(cid('a')).IPv6Gateway], ['fd00:1::2', 64, 'fd00:1::1']);
     assert.equal(ep(cid('b')).GlobalIPv6Address, 'fd00:1::3');
     assert.match(String(ep(cid('a')).IPAddress), /^\d+\.\d+\.\d+\.2$/);
+    assert.deepEqual(m.lookupOn(m.find('six').Id)('db'), [ep(cid('b')).IPAddress, 'fd00:1::3'], 'the embedded DNS knows both addresses (A and AAAA)');
     const containersView = (await m.inspect('six', { verbose: false })).Containers as Record<string, { IPv6Address: string }>;
     assert.equal(containersView[cid('b')]?.IPv6Address, 'fd00:1::3/64');
     await m.detach(cid('a'));

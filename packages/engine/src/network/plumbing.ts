@@ -179,7 +179,7 @@ export function lookupFor(id: string, all: () => NetworkRecord[]): NameLookup {
     if (!here) return undefined;
     const asker = source ? attachedEndpoints(here).find((e) => e.ipv4 === source)?.containerId : undefined;
     const scope = asker ? nets.filter((n) => !n.builtin && n.endpoints[asker]?.attached) : [here];
-    const ips = scope.flatMap((n) => attachedEndpoints(n).filter((e) => e.ipv4 && dnsNames(n, e).some((d) => d.toLowerCase() === name)).map((e) => e.ipv4 ?? ''));
+    const ips = scope.flatMap((n) => attachedEndpoints(n).filter((e) => e.ipv4 && dnsNames(n, e).some((d) => d.toLowerCase() === name)).flatMap((e) => [e.ipv4 ?? '', ...(e.ipv6 ? [e.ipv6] : [])]));
     return ips.length ? [...new Set(ips)] : undefined;
   };
 }
