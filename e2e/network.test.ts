@@ -345,13 +345,15 @@ describe('e2e: networking against tdockd', function () {
   it('docker network create --ipv6 --subnet fd00:.../64: addresses in inspect, two containers reach each other over IPv6', async () => {
     const v6 = `fd00:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::/64`;
     const prefix = v6.replace(/::\/64$/, '::');
-    // Docker's answers when the IPv6 half is missing: no default IPv6 pool, and a v6 subnet needs --ipv6.
+    // dockerd 20.10's answers when the IPv6 half is missing: --ipv6 without a subnet fails (no default
+    // IPv6 pool); a subnet without --ipv6 is listed (without a gateway) but not used.
     const noPool = await docker(['network', 'create', '--ipv6', 'e2e-v6-nopool']);
     assert.notEqual(noPool.code, 0);
-    assert.match(noPool.stderr, /could not find an available, non-overlapping IPv6 address pool/, noPool.stderr);
-    const noFlag = await docker(['network', 'create', '--subnet', v6, 'e2e-v6-noflag']);
-    assert.notEqual(noFlag.code, 0);
-    assert.match(noFlag.stderr, /IPv6 subnet .* without IPv6 \(add --ipv6\)/, noFlag.stderr);
+    assert.match(noPool.stderr, /could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network$/m, noPool.stderr);
+    ok(await docker(['network', 'create', '--subnet', subnets[2]!, '--subnet', v6, 'e2e-v6-noflag']), 'create without --ipv6');
+    assert.equal(ok(await docker(['network', 'inspect', '-f', '{{.EnableIPv6}} {{json .IPAM.Config}}', 'e2e-v6-noflag']), 'inspect').stdout.trim(),
+      `false [{"Subnet":"${subnets[2]!}","Gateway":"${subnets[2]!.replace(/0\/24$/, '1')}"},{"Subnet":"${v6}"}]`);
+    ok(await docker(['network', 'rm', 'e2e-v6-noflag']), 'rm');
 
     ok(await docker(['network', 'create', '--ipv6', '--subnet', subnets[1]!, '--subnet', v6, 'e2e-v6']), 'create');
     const info = JSON.parse(ok(await docker(['network', 'inspect', 'e2e-v6']), 'inspect').stdout) as { EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway?: string }[] } }[];

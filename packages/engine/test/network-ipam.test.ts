@@ -253,7 +253,16 @@ describe('network: IPAM and the network store', () => {
     const m = make({ runner: fakeRunner() });
     await m.restore();
     await assert.rejects(m.create({ Name: 'x', EnableIPv6: true }), kind('forbidden', /non-overlapping IPv6 address pool/));
-    await assert.rejects(m.create({ Name: 'x', IPAM: { Config: [{ Subnet: 'fd00:1::/64' }] } }), kind('invalid-argument', /without IPv6 \(add --ipv6\)/));
+    // Without --ipv6 an IPv6 pool is kept (no gateway) and ignored, as dockerd 20.10 does.
+    await m.create({ Name: 'ignored', IPAM: { Config: [{ Subnet: 'fd00:1::/64' }] } });
+    const ignored = await m.inspect('ignored', { verbose: false });
+    assert.equal(ignored.EnableIPv6, false);
+    assert.deepEqual((ignored.IPAM as { Config: unknown[] }).Config[1], { Subnet: 'fd00:1::/64' });
+    await m.connectAtCreate(ctrs[0]!, 'ignored', {});
+    await m.attach(cid('a'), 4241, {});
+    assert.equal((m.containerNetworks(cid('a')).ignored as Record<string, unknown>).GlobalIPv6Address, '');
+    await m.release(cid('a'));
+    await m.remove('ignored');
     await assert.rejects(m.create({ Name: 'x', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:1::/64' }, { Subnet: 'fd00:2::/64' }] } }), kind('invalid-argument', /one IPv6 subnet/));
     await assert.rejects(m.create({ Name: 'x', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:1::/64', Gateway: 'fd00:2::1' }] } }), kind('invalid-argument', /gateway/));
     // The IPv6 pool may come first; the IPv4 one (picked from the pools) is listed first, as Docker does.

@@ -41,8 +41,9 @@ export function v4Config(n: NetworkRecord): IpamConfig | undefined {
   return n.IPAM.Config.find((c) => !isV6(c.Subnet));
 }
 
+/** The IPv6 pool in use: only on a network created with --ipv6 (dockerd keeps but ignores one without). */
 export function v6Config(n: NetworkRecord): IpamConfig | undefined {
-  return n.IPAM.Config.find((c) => isV6(c.Subnet));
+  return n.EnableIPv6 ? n.IPAM.Config.find((c) => isV6(c.Subnet)) : undefined;
 }
 
 /**

@@ -161,13 +161,16 @@ export class NetworkManager implements NetworkService {
       const config6 = asked.filter((c) => isV6(c.Subnet ?? '')).map((c) => normalizeIpamConfig6(c));
       if (config.length > 1) throw invalidArgument('tdock supports one IPv4 subnet per network');
       if (config6.length > 1) throw invalidArgument('tdock supports one IPv6 subnet per network');
-      if (config6.length && !body.EnableIPv6) throw invalidArgument(`invalid pool request: IPv6 subnet ${config6[0]!.Subnet} given to a network without IPv6 (add --ipv6)`);
-      if (body.EnableIPv6 && !config6.length) throw new TdockError('forbidden', 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network (tdock has no default IPv6 pool: give --subnet with an IPv6 network)');
+      // As dockerd 20.10: an IPv6 pool without --ipv6 is kept in IPAM.Config (without a gateway) but not
+      // used; --ipv6 without an IPv6 subnet fails, as there is no default IPv6 pool.
+      const ipv6 = body.EnableIPv6 === true;
+      if (!ipv6) for (const c of config6) delete c.Gateway;
+      if (ipv6 && !config6.length) throw new TdockError('forbidden', 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
       for (const c of config) {
         if (taken.some((t) => overlaps(t, parseCidr(c.Subnet)))) throw new TdockError('forbidden', 'invalid pool request: Pool overlaps with other one on this address space');
       }
-      const taken6 = this.store.all().flatMap((n) => n.IPAM.Config.filter((c) => isV6(c.Subnet)).map((c) => parseCidr6(c.Subnet)));
-      for (const c of config6) {
+      const taken6 = this.store.all().filter((n) => n.EnableIPv6).flatMap((n) => n.IPAM.Config.filter((c) => isV6(c.Subnet)).map((c) => parseCidr6(c.Subnet)));
+      for (const c of ipv6 ? config6 : []) {
         if (taken6.some((t) => overlaps6(t, parseCidr6(c.Subnet)))) throw new TdockError('forbidden', 'invalid pool request: Pool overlaps with other one on this address space');
       }
       if (!config.length) {
@@ -180,7 +183,7 @@ export class NetworkManager implements NetworkService {
       const bridge = options['com.docker.network.bridge.name'] || linkName(this.opts.linkPrefix, 'b', id);
       if (bridge.length > 15) throw invalidArgument(`bridge name ${bridge} is longer than 15 characters`);
       const rec: NetworkRecord = {
-        Name: name, Id: id, Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv6: config6.length > 0,
+        Name: name, Id: id, Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv6: ipv6,
         IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? null, Config: [...config, ...config6] },
         Internal: body.Internal === true, Attachable: body.Attachable === true, Ingress: body.Ingress === true,
         ConfigFrom: { Network: '' }, ConfigOnly: false, Options: options, Labels: { ...(body.Labels ?? {}) },
