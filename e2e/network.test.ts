@@ -358,7 +358,8 @@ describe('e2e: networking against tdockd', function () {
     ok(await docker(['network', 'create', '--ipv6', '--subnet', subnets[1]!, '--subnet', v6, 'e2e-v6']), 'create');
     const info = JSON.parse(ok(await docker(['network', 'inspect', 'e2e-v6']), 'inspect').stdout) as { EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway?: string }[] } }[];
     assert.equal(info[0]?.EnableIPv6, true);
-    assert.deepEqual(info[0]?.IPAM.Config.map((c) => [c.Subnet, c.Gateway]), [[subnets[1], subnets[1]!.replace(/0\/24$/, '1')], [v6, `${prefix}1`]]);
+    // (dockerd 20.10 shows no IPv6 gateway it chose itself; the endpoints show it as IPv6Gateway)
+    assert.deepEqual(info[0]?.IPAM.Config.map((c) => [c.Subnet, c.Gateway]), [[subnets[1], subnets[1]!.replace(/0\/24$/, '1')], [v6, undefined]]);
     ok(await httpd('v6web', ['--network', 'e2e-v6'], 'over-ipv6'), 'run v6web');
     ok(await idle('v6client', ['--network', 'e2e-v6']), 'run v6client');
     const ep = JSON.parse(ok(await docker(['inspect', '-f', '{{json (index .NetworkSettings.Networks "e2e-v6")}}', 'v6web']), 'inspect ep').stdout) as { GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string; IPAddress: string };

@@ -273,7 +273,7 @@ describe('network: IPAM and the network store', () => {
     const cfg = (view.IPAM as { Config: { Subnet: string; Gateway: string }[] }).Config;
     assert.equal(cfg.length, 2);
     assert.ok(!cfg[0]!.Subnet.includes(':'), cfg[0]!.Subnet);
-    assert.deepEqual(cfg[1], { Subnet: 'fd00:1::/64', Gateway: 'fd00:1::1' });
+    assert.deepEqual(cfg[1], { Subnet: 'fd00:1::/64' }, 'as dockerd 20.10, no IPv6 gateway shown unless given');
     await m.connectAtCreate(ctrs[0]!, 'six', {});
     await m.connectAtCreate(ctrs[1]!, 'six', {});
     await m.attach(cid('a'), 4242, {});

@@ -71,7 +71,12 @@ export function normalizeIpamConfig(c: { Subnet?: string; Gateway?: string; IPRa
   return out;
 }
 
-/** The IPv6 version of {@link normalizeIpamConfig}: subnet, ip-range and gateway (default: the subnet's `::1`). */
+/** The gateway of an IPv6 pool: the one given, else the subnet's `::1`. */
+export function gateway6(cfg: IpamConfig): string {
+  return cfg.Gateway ?? formatIp6(parseCidr6(cfg.Subnet).base + 1n);
+}
+
+/** The IPv6 version of {@link normalizeIpamConfig}: subnet, ip-range and the gateway when given. */
 export function normalizeIpamConfig6(c: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }): IpamConfig {
   const subnet = parseCidr6(c.Subnet ?? '', true);
   if (subnet.bits > 126) throw invalidArgument(`invalid pool request: IPv6 subnet ${c.Subnet ?? ''} is too small`);
@@ -81,9 +86,12 @@ export function normalizeIpamConfig6(c: { Subnet?: string; Gateway?: string; IPR
     if (range.bits < subnet.bits || !contains6(subnet, range.base)) throw invalidArgument(`invalid ip-range ${c.IPRange}: it must be inside subnet ${out.Subnet}`);
     out.IPRange = formatCidr6(range);
   }
-  const gw = c.Gateway ? mustIp6(c.Gateway, 'gateway') : subnet.base + 1n;
-  if (!contains6(subnet, gw)) throw invalidArgument(`no matching subnet for gateway ${c.Gateway ?? ''}`);
-  out.Gateway = formatIp6(gw);
+  if (c.Gateway) {
+    // Kept only when given: dockerd 20.10 shows no IPv6 gateway it chose itself (see gateway6).
+    const gw = mustIp6(c.Gateway, 'gateway');
+    if (!contains6(subnet, gw)) throw invalidArgument(`no matching subnet for gateway ${c.Gateway}`);
+    out.Gateway = formatIp6(gw);
+  }
   if (c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length) throw invalidArgument('auxiliary addresses on an IPv6 pool are not supported by tdock');
   return out;
 }
@@ -93,8 +101,7 @@ export function allocateAddress6(net: NetworkRecord, containerId: string): { ip:
   const cfg = v6Config(net);
   if (!cfg) return undefined;
   const subnet = parseCidr6(cfg.Subnet);
-  const used = new Set<bigint>([subnet.base]);
-  if (cfg.Gateway) used.add(mustIp6(cfg.Gateway));
+  const used = new Set<bigint>([subnet.base, mustIp6(gateway6(cfg))]);
   for (const ep of Object.values(net.endpoints)) if (ep.ipv6 && ep.containerId !== containerId) used.add(mustIp6(ep.ipv6));
   const range = cfg.IPRange ? parseCidr6(cfg.IPRange) : subnet;
   const lo = range.base > subnet.base ? range.base : subnet.base + 1n;

@@ -161,10 +161,8 @@ export class NetworkManager implements NetworkService {
       const config6 = asked.filter((c) => isV6(c.Subnet ?? '')).map((c) => normalizeIpamConfig6(c));
       if (config.length > 1) throw invalidArgument('tdock supports one IPv4 subnet per network');
       if (config6.length > 1) throw invalidArgument('tdock supports one IPv6 subnet per network');
-      // As dockerd 20.10: an IPv6 pool without --ipv6 is kept in IPAM.Config (without a gateway) but not
-      // used; --ipv6 without an IPv6 subnet fails, as there is no default IPv6 pool.
+      // As dockerd 20.10: an IPv6 pool without --ipv6 is kept in IPAM.Config but not used; --ipv6 without an IPv6 subnet fails, as there is no default IPv6 pool.
       const ipv6 = body.EnableIPv6 === true;
-      if (!ipv6) for (const c of config6) delete c.Gateway;
       if (ipv6 && !config6.length) throw new TdockError('forbidden', 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
       for (const c of config) {
         if (taken.some((t) => overlaps(t, parseCidr(c.Subnet)))) throw new TdockError('forbidden', 'invalid pool request: Pool overlaps with other one on this address space');

@@ -6,7 +6,7 @@ import { EmbeddedDns, type NameLookup } from './dns.js';
 import { HostLinks } from './host-ops.js';
 import { applyRules, renderRules, renderRules6, type RuleBridge } from './nft.js';
 import { applyRate } from './rate.js';
-import { v4Config, v6Config } from './ipam.js';
+import { gateway6, v4Config, v6Config } from './ipam.js';
 import { macFromIp, mustIp } from './ipv4.js';
 import { attachedEndpoints, dnsNames, prefixLen } from './views.js';
 import type { CommandRunner, EndpointRecord, NetworkRecord } from './types.js';
@@ -55,7 +55,7 @@ export class Plumbing {
     if (!this.ready.has(n.bridge)) {
       await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n), macFromIp(mustIp(cfg.Gateway)));
       const v6 = v6Config(n);
-      if (v6?.Gateway) await this.links.ensureAddress6(n.bridge, `${v6.Gateway}/${v6.Subnet.split('/')[1] ?? '64'}`);
+      if (v6) await this.links.ensureAddress6(n.bridge, `${gateway6(v6)}/${v6.Subnet.split('/')[1] ?? '64'}`);
     }
     this.ready.add(n.bridge);
     if (!n.builtin && !this.dns.has(n.Id)) {
@@ -81,7 +81,7 @@ export class Plumbing {
     const plan = {
       name: ifname, hostVeth, mac: e.mac ?? '', address: `${e.ipv4 ?? ''}/${prefixLen(n)}`,
       ...(withDefaultRoute && cfg?.Gateway ? { defaultGateway: cfg.Gateway } : {}),
-      ...(e.ipv6 && v6 ? { address6: `${e.ipv6}/${v6.Subnet.split('/')[1] ?? '64'}`, ...(v6.Gateway ? { defaultGateway6: v6.Gateway } : {}) } : {}),
+      ...(e.ipv6 && v6 ? { address6: `${e.ipv6}/${v6.Subnet.split('/')[1] ?? '64'}`, defaultGateway6: gateway6(v6) } : {}),
       bridge: n.bridge ?? '', mtu: this.mtuOf(n),
     };
     try {

@@ -2,6 +2,7 @@
 import { TdockError, invalidArgument, notFound } from '@tdock/core';
 import type { Filters } from '../api/query.js';
 import type { JsonObject } from '../api/types.js';
+import { gateway6, v6Config } from './ipam.js';
 import type { EndpointRecord, NetworkRecord } from './types.js';
 
 /** Endpoints with an interface (attached to a running container). */
@@ -60,6 +61,7 @@ export function dnsNames(n: NetworkRecord, e: EndpointRecord): string[] {
 /** `NetworkSettings.Networks.<name>` for a container. */
 export function endpointView(n: NetworkRecord, e: EndpointRecord): JsonObject {
   const cfg = n.IPAM.Config[0];
+  const v6 = v6Config(n);
   return {
     IPAMConfig: e.staticIp ? { IPv4Address: e.staticIp } : null,
     Links: e.links.length ? [...e.links] : null,
@@ -71,7 +73,7 @@ export function endpointView(n: NetworkRecord, e: EndpointRecord): JsonObject {
     Gateway: e.ipv4 ? (cfg?.Gateway ?? '') : '',
     IPAddress: e.ipv4 ?? '',
     IPPrefixLen: e.ipv4 ? prefixLen(n) : 0,
-    IPv6Gateway: e.ipv6 ? (n.IPAM.Config.find((c) => c.Subnet.includes(':'))?.Gateway ?? '') : '',
+    IPv6Gateway: e.ipv6 && v6 ? gateway6(v6) : '',
     GlobalIPv6Address: e.ipv6 ?? '',
     GlobalIPv6PrefixLen: e.ipv6 ? prefixLen6(n) : 0,
     DNSNames: n.builtin ? null : dnsNames(n, e),
