@@ -2,6 +2,7 @@
 // project. Images come from the kit registry (interpolated into the files as ${IMG}).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +89,30 @@ services:
     assert.equal(ok(await compose(['logs', '--no-log-prefix', 'client']), 'logs').stdout, 'served-by-web\n');
     ok(await compose(['down']), 'down');
     assert.doesNotMatch(ok(await docker(['network', 'ls', '--format', '{{.Name}}']), 'network ls').stdout, /net_default/);
+  });
+
+  it('a network with enable_ipv6 and an IPv6 subnet gives the service an IPv6 address', async () => {
+    const v6 = `fd00:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::/64`;
+    const [a, b, c] = roots.subnet.split('.').map(Number) as [number, number, number];
+    project('six', `
+services:
+  web:
+    image: \${IMG}
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]
+    networks: [v6net]
+networks:
+  v6net:
+    enable_ipv6: true
+    ipam:
+      config:
+        - subnet: ${a}.${b}.${c + 3}.0/24
+        - subnet: ${v6}
+`);
+    ok(await compose(['up', '-d']), 'up');
+    assert.equal(ok(await docker(['network', 'inspect', '-f', '{{.EnableIPv6}}', 'six_v6net']), 'inspect').stdout.trim(), 'true');
+    const ip6 = ok(await docker(['inspect', '-f', '{{(index .NetworkSettings.Networks "six_v6net").GlobalIPv6Address}}', 'six-web-1']), 'inspect ip6').stdout.trim();
+    assert.equal(ip6, v6.replace(/::\/64$/, '::2'));
+    ok(await compose(['down']), 'down');
   });
 
   it('keeps a named volume across down and up, and removes it with down -v', async () => {

@@ -3,6 +3,7 @@
 // CLI, busybox from the kit registry. Traffic stays on loopback and inside the containers' own networks.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -245,6 +246,38 @@ describe('e2e: networking against tdockd', function () {
     assert.ok(after - before >= 5, `the container saw ${after - before} of 5 datagrams`);
   });
 
+  it('containers reach a published port through the gateway address: their own, a sibling\'s, another network\'s (hairpin NAT in the suite\'s table)', async () => {
+    ok(await docker(['network', 'create', '--subnet', subnets[0]!, 'e2e-hairpin']), 'create');
+    const gateway = ok(await docker(['network', 'inspect', '-f', '{{(index .IPAM.Config 0).Gateway}}', 'e2e-hairpin']), 'gateway').stdout.trim();
+    const port = await freePort();
+    ok(await httpd('hp-web', ['--network', 'e2e-hairpin', '-p', `${port}:80`], 'hairpin-served'), 'run hp-web');
+    ok(await idle('hp-sibling', ['--network', 'e2e-hairpin']), 'run hp-sibling');
+    ok(await idle('hp-other', []), 'run hp-other');
+    assert.equal((await httpGetRetry(`http://127.0.0.1:${port}/`)).body, 'hairpin-served\n', 'from the host');
+    // Its own published port, then a sibling's on the same network, both through that network's gateway;
+    // then from the default bridge through its own gateway (the port is published on every host address).
+    for (const [from, via] of [['hp-web', gateway], ['hp-sibling', gateway], ['hp-other', roots.gateway]] as const) {
+      const r = ok(await docker(['exec', from, 'sh', '-c', retry(`timeout 3 wget -qO- http://${via}:${port}/`, 10)]), `${from} -> ${via}:${port}`);
+      assert.equal(r.stdout, 'hairpin-served\n', `${from} -> ${via}:${port}`);
+    }
+    // The rules are in the suite's table and nowhere else; the bridge's port back to the container hairpins.
+    const bridge = ok(await docker(['network', 'inspect', '-f', '{{.Id}}', 'e2e-hairpin']), 'id').stdout.trim();
+    const ours = execFileSync('nft', ['list', 'table', 'ip', roots.nftTable], { encoding: 'utf8' });
+    assert.match(ours, new RegExp(`ip saddr ${subnets[0]!.replace(/\./g, '\\.')} oifname "[^"]+" ct status dnat masquerade`), ours);
+    assert.match(ours, new RegExp(`dport ${port} dnat to`), ours);
+    const others = execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' }).split(/^table /m).filter((t) => !t.startsWith(`ip ${roots.nftTable} `) && !t.startsWith(`ip6 ${roots.nftTable} `));
+    for (const t of others) {
+      assert.doesNotMatch(t, new RegExp(`dport ${port}\\b|${roots.linkPrefix}`), `a rule of ours outside ${roots.nftTable}: ${t.slice(0, 400)}`);
+    }
+    const iflink = Number(ok(await docker(['exec', 'hp-web', 'cat', '/sys/class/net/eth0/iflink']), 'iflink').stdout.trim());
+    const veth = links().find((l) => l.ifindex === iflink)?.ifname ?? '';
+    assert.equal(fs.readFileSync(`/sys/class/net/${veth}/brport/hairpin_mode`, 'utf8').trim(), '1', veth);
+    // Removed with the containers and the network: no table, no bridge of this network.
+    await removeAll();
+    assert.ok(!nftTables().includes(roots.nftTable), `nft table ${roots.nftTable} still there`);
+    assert.deepEqual(ownLinks().filter((n) => n !== roots.bridgeName), [], `links left after removing ${bridge.slice(0, 12)}`);
+  });
+
   it('tdock run --network-rate 8mbit puts tc limits on the host veth; 4 MiB between two containers take >= 3.5 s', async () => {
     ok(await docker(['network', 'create', '--subnet', subnets[1]!, 'e2e-rate']), 'create');
     ok(await tdock(['run', '-d', '--name', 'limited', '--network', 'e2e-rate', '--network-rate', '8mbit', image, 'sh', '-c',
@@ -307,6 +340,52 @@ describe('e2e: networking against tdockd', function () {
     ok(await docker(['network', 'rm', 'e2e-cli']), 'rm network');
     assert.doesNotMatch(ok(await docker(['network', 'ls', '--format', '{{.Name}}']), 'ls').stdout, /e2e-cli/);
     assert.match((await docker(['network', 'inspect', 'e2e-cli'])).stderr, /not found|No such network/i);
+  });
+
+  it('docker network create --ipv6 --subnet fd00:.../64: addresses in inspect, two containers reach each other over IPv6', async () => {
+    const v6 = `fd00:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::/64`;
+    const prefix = v6.replace(/::\/64$/, '::');
+    // dockerd 20.10's answers when the IPv6 half is missing: --ipv6 without a subnet fails (no default
+    // IPv6 pool); a subnet without --ipv6 is listed (without a gateway) but not used.
+    const noPool = await docker(['network', 'create', '--ipv6', 'e2e-v6-nopool']);
+    assert.notEqual(noPool.code, 0);
+    assert.match(noPool.stderr, /could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network$/m, noPool.stderr);
+    ok(await docker(['network', 'create', '--subnet', subnets[2]!, '--subnet', v6, 'e2e-v6-noflag']), 'create without --ipv6');
+    assert.equal(ok(await docker(['network', 'inspect', '-f', '{{.EnableIPv6}} {{json .IPAM.Config}}', 'e2e-v6-noflag']), 'inspect').stdout.trim(),
+      `false [{"Subnet":"${subnets[2]!}","Gateway":"${subnets[2]!.replace(/0\/24$/, '1')}"},{"Subnet":"${v6}"}]`);
+    ok(await docker(['network', 'rm', 'e2e-v6-noflag']), 'rm');
+
+    ok(await docker(['network', 'create', '--ipv6', '--subnet', subnets[1]!, '--subnet', v6, 'e2e-v6']), 'create');
+    const info = JSON.parse(ok(await docker(['network', 'inspect', 'e2e-v6']), 'inspect').stdout) as { EnableIPv6: boolean; IPAM: { Config: { Subnet: string; Gateway?: string }[] } }[];
+    assert.equal(info[0]?.EnableIPv6, true);
+    // (dockerd 20.10 shows no IPv6 gateway it chose itself; the endpoints show it as IPv6Gateway)
+    assert.deepEqual(info[0]?.IPAM.Config.map((c) => [c.Subnet, c.Gateway]), [[subnets[1], subnets[1]!.replace(/0\/24$/, '1')], [v6, undefined]]);
+    ok(await httpd('v6web', ['--network', 'e2e-v6'], 'over-ipv6'), 'run v6web');
+    ok(await idle('v6client', ['--network', 'e2e-v6']), 'run v6client');
+    const ep = JSON.parse(ok(await docker(['inspect', '-f', '{{json (index .NetworkSettings.Networks "e2e-v6")}}', 'v6web']), 'inspect ep').stdout) as { GlobalIPv6Address: string; GlobalIPv6PrefixLen: number; IPv6Gateway: string; IPAddress: string };
+    assert.ok(ep.GlobalIPv6Address.startsWith(prefix) && ep.GlobalIPv6Address !== `${prefix}1`, ep.GlobalIPv6Address);
+    assert.equal(ep.GlobalIPv6PrefixLen, 64);
+    assert.equal(ep.IPv6Gateway, `${prefix}1`);
+    assert.ok(ep.IPAddress.startsWith(subnets[1]!.split('.').slice(0, 3).join('.') + '.'), 'and an IPv4 address as well');
+    const listed = ok(await docker(['network', 'inspect', '-f', '{{range .Containers}}{{.Name}}={{.IPv6Address}} {{end}}', 'e2e-v6']), 'containers').stdout;
+    assert.match(listed, new RegExp(`\\bv6web=${ep.GlobalIPv6Address}/64\\b`), listed);
+    const client6 = JSON.parse(ok(await docker(['inspect', '-f', '{{json (index .NetworkSettings.Networks "e2e-v6")}}', 'v6client']), 'inspect client').stdout) as { GlobalIPv6Address: string };
+    assert.notEqual(client6.GlobalIPv6Address, ep.GlobalIPv6Address, 'addresses are not handed out twice');
+    assert.match(ok(await docker(['exec', 'v6client', 'ip', '-6', 'addr', 'show', 'dev', 'eth0']), 'ip -6 addr').stdout, new RegExp(`inet6 ${client6.GlobalIPv6Address}/64`));
+    assert.match(ok(await docker(['exec', 'v6client', 'ip', '-6', 'route']), 'ip -6 route').stdout, new RegExp(`^default via ${prefix}1 dev eth0`, 'm'));
+    const r = ok(await docker(['exec', 'v6client', 'sh', '-c', retry(`timeout 3 wget -qO- http://[${ep.GlobalIPv6Address}]/`, 10)]), 'wget over IPv6');
+    assert.equal(r.stdout, 'over-ipv6\n');
+    // The embedded DNS answers AAAA with it (and A with the IPv4 address).
+    const aaaa = ok(await docker(['exec', 'v6client', 'nslookup', '-type=AAAA', 'v6web']), 'nslookup AAAA').stdout;
+    assert.match(aaaa, new RegExp(`Address: ${ep.GlobalIPv6Address}$`, 'm'), aaaa);
+    // Isolation between bridges for IPv6 too (with a container on the default bridge as the other side):
+    // the suite's ip6 table, gone with the network.
+    ok(await idle('v6other', []), 'run v6other');
+    const six = execFileSync('nft', ['list', 'table', 'ip6', roots.nftTable], { encoding: 'utf8' });
+    assert.match(six, new RegExp(`iifname "${roots.linkPrefix}b\\w+" oifname [^\\n]*"${roots.bridgeName}"[^\\n]* drop`), six);
+    await removeAll();
+    assert.deepEqual(ownLinks().filter((n) => n !== roots.bridgeName), []);
+    assert.ok(!nftTables().includes(roots.nftTable), `nft table ${roots.nftTable} still there`);
   });
 
   it('leaves no veth, ifb, user bridge or nft table of the suite once its containers and networks are removed', async () => {

@@ -3,6 +3,7 @@ import { buildBenchmarks } from './build.js';
 import { composeUpDown } from './compose.js';
 import { imagePullDebian, imagePullMultilayer } from './image-pull.js';
 import { networkBenchmarks } from './network.js';
+import { networkTransferBenchmarks } from './network-transfer.js';
 import { registryPull } from './registry-pull.js';
 import { runtimeStartColdCrun, runtimeStartColdRunc, runtimeStartWarmCrun, runtimeStartWarmRunc } from './runtime-start.js';
 import { tdockdBenchmarks } from './tdockd.js';
@@ -20,4 +21,5 @@ export const BENCHMARKS: Benchmark[] = [
   ...buildBenchmarks(),
   composeUpDown,
   ...networkBenchmarks(),
+  ...networkTransferBenchmarks(),
 ];

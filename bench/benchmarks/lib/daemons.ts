@@ -61,6 +61,11 @@ async function tdockdExtraArgs(roots: TempRoots): Promise<string[]> {
   return [...tdockdArgs(roots), '--log-level', 'warn'];
 }
 
+/** Why the docker CLI the engines are driven with cannot run here, or undefined. */
+export function cliMissing(): string | undefined {
+  return existsSync(DOCKER_CLI) ? undefined : `${DOCKER_CLI} is missing`;
+}
+
 /** Why the pair cannot start here, or undefined. */
 export function pairMissing(): string | undefined {
   if (!DOCKERD_PATHS.some((p) => existsSync(p))) return 'dockerd is not installed';
@@ -97,6 +102,37 @@ export async function startPair(pull: string[] = []): Promise<Pair> {
     const reg = registry;
     for (const ref of pull) await Promise.all([tdockd, dockerd].map((e) => e.docker(['pull', '-q', `${reg.host}/${ref}`])));
     return { roots, registry, tdockd, dockerd, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** tdockd alone (no dockerd) with its registry, for benchmarks that compare tdockd with itself. */
+export interface Solo {
+  roots: TempRoots;
+  registry: RegistryHandle;
+  tdockd: Engine;
+  stop(): Promise<void>;
+}
+
+/** Starts the registry and tdockd as {@link startPair} does, without dockerd. */
+export async function startTdockdOnly(pull: string[] = []): Promise<Solo> {
+  const roots = await tempRoots();
+  let registry: RegistryHandle | undefined;
+  let td: DaemonHandle | undefined;
+  const stop = async (): Promise<void> => {
+    await td?.stop().catch(() => undefined);
+    await registry?.stop().catch(() => undefined);
+    await roots.cleanup();
+  };
+  try {
+    registry = await startRegistry();
+    td = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: await tdockdExtraArgs(roots) });
+    const tdPid = td.pid;
+    const tdockd = engine('tdockd', td, roots.dataRoot, path.join(roots.dir, 'cli-t'), (all) => descendants(all, tdPid));
+    for (const ref of pull) await tdockd.docker(['pull', '-q', `${registry.host}/${ref}`]);
+    return { roots, registry, tdockd, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -6,7 +6,8 @@ import { tempRoots, type TempRoots } from '@tdock/testkit';
 import { NetworkManager, hostsFile, resolvConf, parseRate, type CommandRunner, type ContainerRef } from '../src/network/index.js';
 import { allocateAddress, pickSubnet } from '../src/network/ipam.js';
 import { parseCidr, formatCidr, macFromIp, parseIp, routesFromIpJson } from '../src/network/ipv4.js';
-import { renderRules } from '../src/network/nft.js';
+import { renderRules, renderRules6 } from '../src/network/nft.js';
+import { formatCidr6, formatIp6, overlaps6, parseCidr6, parseIp6 } from '../src/network/ipv6.js';
 import { choosePorts, wantedPorts, portsView } from '../src/network/ports.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { linkName } from '../src/network/plumbing.js';
@@ -48,6 +49,19 @@ describe('network: IPAM and the network store', () => {
     assert.throws(() => parseCidr('10.1.2.3/24', true), kind('invalid-argument'));
     assert.equal(macFromIp(parseIp('172.17.0.2')!), '02:42:ac:11:00:02');
     assert.deepEqual(routesFromIpJson('[{"dst":"default"},{"dst":"192.0.2.0/24"},{"dst":"10.9.9.9"}]').map(formatCidr), ['192.0.2.0/24', '10.9.9.9/32']);
+  });
+
+  it('parses and formats IPv6 addresses and networks (RFC 5952)', () => {
+    for (const [inp, out] of [['fd00::1', 'fd00::1'], ['FD00:0:0:0:0:0:0:1', 'fd00::1'], ['::', '::'], ['::1', '::1'], ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+      ['2001:0db8:0000:0001:0000:0000:0000:0000', '2001:db8:0:1::'], ['::ffff:10.1.2.3', '::ffff:a01:203'], ['1:0:2:0:3:0:4:0', '1:0:2:0:3:0:4:0']] as const) {
+      assert.equal(formatIp6(parseIp6(inp)!), out, inp);
+    }
+    for (const bad of ['fd00', '1::2::3', 'fd00:::1', '1:2:3:4:5:6:7:8:9', 'g::1', '1:2:3:4:5:6:7::8:9', '10.0.0.1']) assert.equal(parseIp6(bad), undefined, bad);
+    assert.equal(formatCidr6(parseCidr6('fd00:1:2:3:4::/64')), 'fd00:1:2:3::/64');
+    assert.throws(() => parseCidr6('fd00:1:2:3:4::/64', true), kind('invalid-argument', /not a network address/));
+    assert.throws(() => parseCidr6('fd00::/129'), kind('invalid-argument'));
+    assert.ok(overlaps6(parseCidr6('fd00::/48'), parseCidr6('fd00:0:0:5::/64')));
+    assert.ok(!overlaps6(parseCidr6('fd00:1::/64'), parseCidr6('fd00:2::/64')));
   });
 
   it('picks the first pool subnet that collides with no route or network', () => {
@@ -173,6 +187,7 @@ describe('network: IPAM and the network store', () => {
     assert.match(calls, /nsenter --net=\/proc\/4242\/ns\/net ip -batch -/);
     assert.match(calls, /tc qdisc replace dev \S+ root tbf rate 10000000bit/);
     assert.match(calls, /mirred egress redirect dev/);
+    assert.match(calls, /ip link set dev (\S+) type bridge_slave hairpin on/, 'a container with published ports hairpins on its bridge port');
     const inspect = await m.inspect('app', { verbose: false });
     assert.deepEqual(Object.values(inspect.Containers as Record<string, unknown>), [{ Name: 'web', EndpointID: app?.EndpointID, MacAddress: '02:aa:bb:cc:dd:ee', IPv4Address: '10.96.0.2/24', IPv6Address: '' }]);
     await m.rename(cid('a'), '/web2');
@@ -234,6 +249,48 @@ describe('network: IPAM and the network store', () => {
     assert.equal(n2.lastIp, '10.97.0.6');
   });
 
+  it('creates --ipv6 networks with an IPv6 pool beside the IPv4 one and hands out an address from each', async () => {
+    const m = make({ runner: fakeRunner() });
+    await m.restore();
+    await assert.rejects(m.create({ Name: 'x', EnableIPv6: true }), kind('forbidden', /non-overlapping IPv6 address pool/));
+    // Without --ipv6 an IPv6 pool is kept (no gateway) and ignored, as dockerd 20.10 does.
+    await m.create({ Name: 'ignored', IPAM: { Config: [{ Subnet: 'fd00:1::/64' }] } });
+    const ignored = await m.inspect('ignored', { verbose: false });
+    assert.equal(ignored.EnableIPv6, false);
+    assert.deepEqual((ignored.IPAM as { Config: unknown[] }).Config[1], { Subnet: 'fd00:1::/64' });
+    await m.connectAtCreate(ctrs[0]!, 'ignored', {});
+    await m.attach(cid('a'), 4241, {});
+    assert.equal((m.containerNetworks(cid('a')).ignored as Record<string, unknown>).GlobalIPv6Address, '');
+    await m.release(cid('a'));
+    await m.remove('ignored');
+    await assert.rejects(m.create({ Name: 'x', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:1::/64' }, { Subnet: 'fd00:2::/64' }] } }), kind('invalid-argument', /one IPv6 subnet/));
+    await assert.rejects(m.create({ Name: 'x', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:1::/64', Gateway: 'fd00:2::1' }] } }), kind('invalid-argument', /gateway/));
+    // The IPv6 pool may come first; the IPv4 one (picked from the pools) is listed first, as Docker does.
+    await m.create({ Name: 'six', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:1::/64' }] } });
+    await assert.rejects(m.create({ Name: 'x', EnableIPv6: true, IPAM: { Config: [{ Subnet: 'fd00:1::/48' }] } }), kind('forbidden', /overlaps/));
+    const view = await m.inspect('six', { verbose: false });
+    assert.equal(view.EnableIPv6, true);
+    const cfg = (view.IPAM as { Config: { Subnet: string; Gateway: string }[] }).Config;
+    assert.equal(cfg.length, 2);
+    assert.ok(!cfg[0]!.Subnet.includes(':'), cfg[0]!.Subnet);
+    assert.deepEqual(cfg[1], { Subnet: 'fd00:1::/64' }, 'as dockerd 20.10, no IPv6 gateway shown unless given');
+    await m.connectAtCreate(ctrs[0]!, 'six', {});
+    await m.connectAtCreate(ctrs[1]!, 'six', {});
+    await m.attach(cid('a'), 4242, {});
+    await m.attach(cid('b'), 4243, {});
+    const ep = (id: string): Record<string, unknown> => m.containerNetworks(id).six as Record<string, unknown>;
+    assert.deepEqual([ep(cid('a')).GlobalIPv6Address, ep(cid('a')).GlobalIPv6PrefixLen, ep(cid('a')).IPv6Gateway], ['fd00:1::2', 64, 'fd00:1::1']);
+    assert.equal(ep(cid('b')).GlobalIPv6Address, 'fd00:1::3');
+    assert.match(String(ep(cid('a')).IPAddress), /^\d+\.\d+\.\d+\.2$/);
+    assert.deepEqual(m.lookupOn(m.find('six').Id)('db'), [ep(cid('b')).IPAddress, 'fd00:1::3'], 'the embedded DNS knows both addresses (A and AAAA)');
+    const containersView = (await m.inspect('six', { verbose: false })).Containers as Record<string, { IPv6Address: string }>;
+    assert.equal(containersView[cid('b')]?.IPv6Address, 'fd00:1::3/64');
+    await m.detach(cid('a'));
+    assert.equal(ep(cid('a')).GlobalIPv6Address, '');
+    await m.attach(cid('a'), 4244, {});
+    assert.equal(ep(cid('a')).GlobalIPv6Address, 'fd00:1::4', 'sequential: a freed address is reused last');
+  });
+
   it('refuses to remove predefined networks, removes and prunes unused ones', async () => {
     const m = make();
     await m.restore();
@@ -263,6 +320,28 @@ describe('network: IPAM and the network store', () => {
     assert.match(r, /iifname "b2" oifname != "b2" drop/);
     assert.match(r, /iifname "b1" oifname \{ "b2", "b3" \} drop/);
     assert.doesNotMatch(r, /10\.0\.3\.0/);
+    // Hairpin: DNATed traffic from b1 back into b1 is masqueraded; DNATed flows to and from b1's
+    // published ports pass the isolation between bridges (the accepts come before the drops).
+    assert.match(r, /ip saddr 10\.0\.1\.0\/24 oifname "b1" ct status dnat masquerade/);
+    const accept = r.indexOf('ct status dnat oifname { "b1" } accept');
+    assert.ok(accept > 0 && r.indexOf('ct status dnat iifname { "b1" } accept') > accept, r);
+    assert.ok(accept < r.indexOf('iifname "b1" oifname { "b2", "b3" } drop'), r);
+    assert.ok(r.indexOf('iifname "b2" oifname != "b2" drop') < accept, 'internal networks stay closed to DNATed flows');
+    assert.doesNotMatch(r, /oifname "b3" ct status dnat/, 'no hairpin rule without published ports');
+    // IPv6: the ip6 table isolates the networks with an IPv6 pool from the others, both ways, and is
+    // empty (deleted) when none is attached.
+    const bridges = [
+      { bridge: 'b1', subnet: '10.0.1.0/24', internal: false, masquerade: true, ports: [] },
+      { bridge: 'b2', subnet: '10.0.2.0/24', internal: true, masquerade: true, ports: [] },
+      { bridge: 'b3', subnet: '10.0.3.0/24', internal: false, masquerade: true, ports: [] },
+    ];
+    assert.equal(renderRules6('t', bridges, new Set()), '');
+    const r6 = renderRules6('t', bridges, new Set(['b1', 'b2']));
+    assert.match(r6, /^table ip6 t \{/);
+    assert.match(r6, /iifname "b1" oifname \{ "b2", "b3" \} drop/);
+    assert.match(r6, /oifname "b1" iifname \{ "b2", "b3" \} drop/);
+    assert.match(r6, /iifname "b2" oifname != "b2" drop/);
+    assert.doesNotMatch(r6, /iifname "b3"/);
   });
 
   it('turns port requests into mappings and NetworkSettings.Ports', () => {

@@ -121,15 +121,16 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
         .option('--gateway <ip>', 'IPv4 or IPv6 Gateway for the master subnet', collect, [])
         .option('--internal', 'Restrict external access to the network')
         .option('--ip-range <range>', 'Allocate container ip from a sub-range', collect, [])
+        .option('--ipv6', 'Enable IPv6 networking')
         .option('--label <list>', 'Set metadata on a network', collect, [])
         .option('-o, --opt <map>', 'Set driver specific options', collect, [])
         .option('--subnet <subnet>', 'Subnet in CIDR format that represents a network segment', collect, []);
       const parsed = parseArgs(cmd, rest, (t) => ctx.out(t));
       if (!parsed) return 0;
       requireArgs('network create', parsed.args, 1, true);
-      const o = parsed.opts as { attachable?: boolean; driver: string; gateway: string[]; internal?: boolean; ipRange: string[]; label: string[]; opt: string[]; subnet: string[] };
+      const o = parsed.opts as { attachable?: boolean; driver: string; gateway: string[]; internal?: boolean; ipRange: string[]; ipv6?: boolean; label: string[]; opt: string[]; subnet: string[] };
       const config = o.subnet.map((Subnet, i) => ({ Subnet, ...(o.gateway[i] ? { Gateway: o.gateway[i] } : {}), ...(o.ipRange[i] ? { IPRange: o.ipRange[i] } : {}) }));
-      const net = (await (await ctx.docker()).createNetwork({ Name: parsed.args[0]!, Driver: o.driver, Internal: !!o.internal, Attachable: !!o.attachable, IPAM: { Driver: 'default', Config: config, Options: {} }, Options: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { id: string };
+      const net = (await (await ctx.docker()).createNetwork({ Name: parsed.args[0]!, Driver: o.driver, Internal: !!o.internal, Attachable: !!o.attachable, EnableIPv6: !!o.ipv6, IPAM: { Driver: 'default', Config: config, Options: {} }, Options: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { id: string };
       ctx.out(`${net.id}\n`);
       return 0;
     }

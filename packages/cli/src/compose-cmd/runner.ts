@@ -53,7 +53,7 @@ export class ComposeRunner {
         : undefined;
       await this.docker.createNetwork({
         Name: name, Driver: net?.driver ?? 'bridge', Internal: net?.internal ?? false, Attachable: net?.attachable ?? false,
-        ...(ipam ? { IPAM: ipam } : {}), Options: net?.driver_opts ?? {}, Labels: networkLabels(this.project.name, key, net?.labels ?? {}),
+        ...(net?.enable_ipv6 ? { EnableIPv6: true } : {}), ...(ipam ? { IPAM: ipam } : {}), Options: net?.driver_opts ?? {}, Labels: networkLabels(this.project.name, key, net?.labels ?? {}),
       } as Dockerode.NetworkCreateOptions);
       this.progress('Network', name, 'Created');
     }

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { TdockError } from '@tdock/core';
 import type { JsonObject } from '../api/types.js';
-import { allocateAddress } from './ipam.js';
+import { allocateAddress, allocateAddress6 } from './ipam.js';
 import { macFromIp, mustIp } from './ipv4.js';
 import { choosePorts, portsView, wantedPorts, type PortRequest } from './ports.js';
 import { parseRate } from './rate.js';
@@ -47,6 +47,11 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
         e.ifname = `eth${i}`;
         names.add(e.ifname);
         e.ipv4 = a.ip;
+        const a6 = allocateAddress6(n, containerId);
+        if (a6) {
+          e.ipv6 = a6.ip;
+          n.lastIp6 = a6.ip;
+        }
         e.mac = e.userMac ?? macFromIp(mustIp(a.ip));
         e.hostVeth = m.plumbing.hostVethName(n, e);
         e.attached = true;
@@ -66,6 +71,7 @@ export async function attachContainer(m: NetworkManager, containerId: string, pi
       const taken = new Set(m.store.all().flatMap((n) => Object.values(n.endpoints)).flatMap((e) => (e.ports ?? []).map((p) => `${p.proto}/${p.hostPort}`)));
       first.e.ports = await choosePorts(wantedPorts(opts.ports), taken);
       touched.add(first.n);
+      if (first.e.ports.length && first.e.hostVeth) await m.plumbing.links.hairpinOn(first.e.hostVeth);
     }
     for (const n of touched) await m.store.save(n);
     await m.plumbing.syncRules(m.store.all());
@@ -96,7 +102,7 @@ export async function detachContainer(m: NetworkManager, containerId: string): P
 
 /** Clears what an attachment set on an endpoint. */
 export function clearAttachment(e: EndpointRecord): void {
-  for (const k of ['attached', 'ifname', 'ipv4', 'mac', 'hostVeth', 'ifb', 'ports', 'rateBps'] as const) delete e[k];
+  for (const k of ['attached', 'ifname', 'ipv4', 'ipv6', 'mac', 'hostVeth', 'ifb', 'ports', 'rateBps'] as const) delete e[k];
 }
 
 /**

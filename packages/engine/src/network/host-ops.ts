@@ -34,6 +34,9 @@ export interface ContainerIfacePlan {
   address: string;
   /** Default route via this gateway; absent on internal networks or when another interface has it. */
   defaultGateway?: string;
+  /** `addr/len` on the network's IPv6 pool, and the IPv6 default route (with `defaultGateway`). */
+  address6?: string;
+  defaultGateway6?: string;
   bridge: string;
   mtu: number;
 }
@@ -75,6 +78,11 @@ export class HostLinks {
     await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1').catch(() => undefined);
   }
 
+  /** Puts an IPv6 gateway address on a bridge (idempotent; no duplicate address detection to wait for). */
+  async ensureAddress6(name: string, gatewayCidr: string): Promise<void> {
+    await this.runner.run('ip', ['-6', 'addr', 'replace', gatewayCidr, 'dev', name, 'nodad']);
+  }
+
   /** Deletes a link; one that is already gone (its namespace died with its peer) is fine. */
   async deleteLink(name: string): Promise<void> {
     await this.runner.run('ip', ['link', 'delete', name]).catch(() => undefined);
@@ -96,8 +104,20 @@ export class HostLinks {
       'link set lo up',
       `link set ${p.name} up`,
       ...(p.defaultGateway ? [`route replace default via ${p.defaultGateway} dev ${p.name}`] : []),
+      // (no -6 in a batch line: the addresses say the family)
+      ...(p.address6 ? [`addr add ${p.address6} dev ${p.name} nodad`] : []),
+      ...(p.address6 && p.defaultGateway && p.defaultGateway6 ? [`route replace ::/0 via ${p.defaultGateway6} dev ${p.name}`] : []),
     ];
     await this.runner.run('nsenter', [`--net=/proc/${pid}/ns/net`, 'ip', '-batch', '-'], inside.join('\n') + '\n');
+  }
+
+  /**
+   * Lets the bridge send a frame back out of the port it came in on. A container reaching its own
+   * published port through the host's address needs it where br_netfilter is loaded: the DNATed packet
+   * is then bridged back to the container's own port instead of being routed.
+   */
+  async hairpinOn(hostVeth: string): Promise<void> {
+    await this.runner.run('ip', ['link', 'set', 'dev', hostVeth, 'type', 'bridge_slave', 'hairpin', 'on']);
   }
 
   /** Brings loopback up inside the namespace of `pid` (every container with its own network namespace). */

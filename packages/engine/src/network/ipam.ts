@@ -2,6 +2,7 @@
 // inside a network that no endpoint holds. Pure functions over the records; the manager persists.
 import { TdockError, invalidArgument } from '@tdock/core';
 import { broadcast, contains, firstHost, formatCidr, formatIp, mustIp, overlaps, parseCidr, type Cidr } from './ipv4.js';
+import { contains6, formatCidr6, formatIp6, isV6, last6, mustIp6, parseCidr6 } from './ipv6.js';
 import type { IpamConfig, NetworkRecord } from './types.js';
 
 /** dockerd's default-address-pools. */
@@ -30,9 +31,19 @@ export function pickSubnet(pools: ReadonlyArray<{ base: string; size: number }>,
   return undefined;
 }
 
-/** The subnets every record occupies. */
+/** The IPv4 subnets every record occupies. */
 export function networkSubnets(records: NetworkRecord[]): Cidr[] {
-  return records.flatMap((r) => r.IPAM.Config.map((c) => parseCidr(c.Subnet)));
+  return records.flatMap((r) => r.IPAM.Config.filter((c) => !isV6(c.Subnet)).map((c) => parseCidr(c.Subnet)));
+}
+
+/** A network's IPv4 pool (the first entry) and IPv6 pool (when it has one). */
+export function v4Config(n: NetworkRecord): IpamConfig | undefined {
+  return n.IPAM.Config.find((c) => !isV6(c.Subnet));
+}
+
+/** The IPv6 pool in use: only on a network created with --ipv6 (dockerd keeps but ignores one without). */
+export function v6Config(n: NetworkRecord): IpamConfig | undefined {
+  return n.EnableIPv6 ? n.IPAM.Config.find((c) => isV6(c.Subnet)) : undefined;
 }
 
 /**
@@ -60,10 +71,56 @@ export function normalizeIpamConfig(c: { Subnet?: string; Gateway?: string; IPRa
   return out;
 }
 
+/** The gateway of an IPv6 pool: the one given, else the subnet's `::1`. */
+export function gateway6(cfg: IpamConfig): string {
+  return cfg.Gateway ?? formatIp6(parseCidr6(cfg.Subnet).base + 1n);
+}
+
+/** The IPv6 version of {@link normalizeIpamConfig}: subnet, ip-range and the gateway when given. */
+export function normalizeIpamConfig6(c: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }): IpamConfig {
+  const subnet = parseCidr6(c.Subnet ?? '', true);
+  if (subnet.bits > 126) throw invalidArgument(`invalid pool request: IPv6 subnet ${c.Subnet ?? ''} is too small`);
+  const out: IpamConfig = { Subnet: formatCidr6(subnet) };
+  if (c.IPRange) {
+    const range = parseCidr6(c.IPRange, true);
+    if (range.bits < subnet.bits || !contains6(subnet, range.base)) throw invalidArgument(`invalid ip-range ${c.IPRange}: it must be inside subnet ${out.Subnet}`);
+    out.IPRange = formatCidr6(range);
+  }
+  if (c.Gateway) {
+    // Kept only when given: dockerd 20.10 shows no IPv6 gateway it chose itself (see gateway6).
+    const gw = mustIp6(c.Gateway, 'gateway');
+    if (!contains6(subnet, gw)) throw invalidArgument(`no matching subnet for gateway ${c.Gateway}`);
+    out.Gateway = formatIp6(gw);
+  }
+  if (c.AuxiliaryAddresses && Object.keys(c.AuxiliaryAddresses).length) throw invalidArgument('auxiliary addresses on an IPv6 pool are not supported by tdock');
+  return out;
+}
+
+/** Picks the next free IPv6 address of `net` after `net.lastIp6` (the subnet's `::2` first), in its ip-range or subnet. */
+export function allocateAddress6(net: NetworkRecord, containerId: string): { ip: string; prefix: number } | undefined {
+  const cfg = v6Config(net);
+  if (!cfg) return undefined;
+  const subnet = parseCidr6(cfg.Subnet);
+  const used = new Set<bigint>([subnet.base, mustIp6(gateway6(cfg))]);
+  for (const ep of Object.values(net.endpoints)) if (ep.ipv6 && ep.containerId !== containerId) used.add(mustIp6(ep.ipv6));
+  const range = cfg.IPRange ? parseCidr6(cfg.IPRange) : subnet;
+  const lo = range.base > subnet.base ? range.base : subnet.base + 1n;
+  const hi = last6(range);
+  const span = hi - lo + 1n;
+  const last = net.lastIp6 ? mustIp6(net.lastIp6) : lo - 1n;
+  // Sequential like IPv4; a network never holds more endpoints than this bound tries.
+  const tries = span < 65536n ? Number(span) : 65536;
+  for (let i = 1; i <= tries; i++) {
+    const n = lo + ((((last - lo + BigInt(i)) % span) + span) % span);
+    if (!used.has(n)) return { ip: formatIp6(n), prefix: subnet.bits };
+  }
+  throw new TdockError('unavailable', `no available IPv6 addresses on network ${net.Name}`);
+}
+
 /** Every address of `net` that is taken: gateway, auxiliary addresses, attached endpoints. */
 function usedAddresses(net: NetworkRecord, exceptContainer?: string): Set<number> {
   const used = new Set<number>();
-  for (const c of net.IPAM.Config) {
+  for (const c of net.IPAM.Config.filter((x) => !isV6(x.Subnet))) {
     if (c.Gateway) used.add(mustIp(c.Gateway));
     for (const a of Object.values(c.AuxiliaryAddresses ?? {})) used.add(mustIp(a));
   }
@@ -74,7 +131,7 @@ function usedAddresses(net: NetworkRecord, exceptContainer?: string): Set<number
 /** Checks a static address: inside the network's subnet; throws invalid-argument otherwise. */
 export function checkStaticIp(net: NetworkRecord, ip: string): void {
   const n = mustIp(ip, 'IPv4 address');
-  const cfg = net.IPAM.Config[0];
+  const cfg = v4Config(net);
   if (!cfg) throw invalidArgument(`user specified IP address is supported only when connecting to networks with user configured subnets`);
   if (!contains(parseCidr(cfg.Subnet), n)) throw invalidArgument(`no configured subnet or ip-range contain the IP address ${ip}`);
 }
@@ -84,7 +141,7 @@ export function checkStaticIp(net: NetworkRecord, ip: string): void {
  * the next free one after `net.lastIp` within the ip-range (or subnet), wrapping once.
  */
 export function allocateAddress(net: NetworkRecord, containerId: string, staticIp?: string): { ip: string; prefix: number; gateway: string } {
-  const cfg = net.IPAM.Config[0];
+  const cfg = v4Config(net);
   if (!cfg) throw new TdockError('internal', `network ${net.Name} has no IPv4 subnet`);
   const subnet = parseCidr(cfg.Subnet);
   const gateway = cfg.Gateway ?? formatIp(firstHost(subnet));

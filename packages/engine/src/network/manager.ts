@@ -6,7 +6,8 @@ import type { Filters } from '../api/query.js';
 import type { EndpointSettings, JsonObject, NetworkCreateBody } from '../api/types.js';
 import type { NetworkService } from '../api/services.js';
 import { execRunner } from './host-ops.js';
-import { DOCKER_DEFAULT_POOLS, checkStaticIp, networkSubnets, normalizeIpamConfig, pickSubnet } from './ipam.js';
+import { DOCKER_DEFAULT_POOLS, checkStaticIp, networkSubnets, normalizeIpamConfig, normalizeIpamConfig6, pickSubnet } from './ipam.js';
+import { isV6, overlaps6, parseCidr6 } from './ipv6.js';
 import { firstHost, formatCidr, formatIp, mustIp, overlaps, parseCidr, routesFromIpJson, type Cidr } from './ipv4.js';
 import { Plumbing, linkName, lookupFor } from './plumbing.js';
 import { NetworkStore } from './store.js';
@@ -152,15 +153,23 @@ export class NetworkManager implements NetworkService {
       const driver = body.Driver || 'bridge';
       if (driver === 'host' || driver === 'null') throw new TdockError('forbidden', `only one instance of "${driver}" network is allowed`);
       if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
-      if (body.EnableIPv6) throw invalidArgument('IPv6 networks are not supported by tdock');
       if (body.EnableIPv4 === false) throw invalidArgument('IPv6-only networks are not supported by tdock');
       if (body.ConfigOnly || body.ConfigFrom?.Network) throw invalidArgument('config-only networks are not supported by tdock');
       const taken = networkSubnets(this.store.all());
-      let config = (body.IPAM?.Config ?? []).map((c) => normalizeIpamConfig(c));
-      if (config.some((c) => c.Subnet.includes(':'))) throw invalidArgument('IPv6 subnets are not supported by tdock');
+      const asked = body.IPAM?.Config ?? [];
+      let config = asked.filter((c) => !isV6(c.Subnet ?? '')).map((c) => normalizeIpamConfig(c));
+      const config6 = asked.filter((c) => isV6(c.Subnet ?? '')).map((c) => normalizeIpamConfig6(c));
       if (config.length > 1) throw invalidArgument('tdock supports one IPv4 subnet per network');
+      if (config6.length > 1) throw invalidArgument('tdock supports one IPv6 subnet per network');
+      // As dockerd 20.10: an IPv6 pool without --ipv6 is kept in IPAM.Config but not used; --ipv6 without an IPv6 subnet fails, as there is no default IPv6 pool.
+      const ipv6 = body.EnableIPv6 === true;
+      if (ipv6 && !config6.length) throw new TdockError('forbidden', 'could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network');
       for (const c of config) {
         if (taken.some((t) => overlaps(t, parseCidr(c.Subnet)))) throw new TdockError('forbidden', 'invalid pool request: Pool overlaps with other one on this address space');
+      }
+      const taken6 = this.store.all().filter((n) => n.EnableIPv6).flatMap((n) => n.IPAM.Config.filter((c) => isV6(c.Subnet)).map((c) => parseCidr6(c.Subnet)));
+      for (const c of ipv6 ? config6 : []) {
+        if (taken6.some((t) => overlaps6(t, parseCidr6(c.Subnet)))) throw new TdockError('forbidden', 'invalid pool request: Pool overlaps with other one on this address space');
       }
       if (!config.length) {
         const picked = pickSubnet(this.opts.defaultAddressPools, [...taken, ...(await this.opts.hostRoutes())]);
@@ -172,8 +181,8 @@ export class NetworkManager implements NetworkService {
       const bridge = options['com.docker.network.bridge.name'] || linkName(this.opts.linkPrefix, 'b', id);
       if (bridge.length > 15) throw invalidArgument(`bridge name ${bridge} is longer than 15 characters`);
       const rec: NetworkRecord = {
-        Name: name, Id: id, Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv6: false,
-        IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? null, Config: config },
+        Name: name, Id: id, Created: new Date().toISOString(), Scope: 'local', Driver: driver, EnableIPv6: ipv6,
+        IPAM: { Driver: body.IPAM?.Driver || 'default', Options: body.IPAM?.Options ?? null, Config: [...config, ...config6] },
         Internal: body.Internal === true, Attachable: body.Attachable === true, Ingress: body.Ingress === true,
         ConfigFrom: { Network: '' }, ConfigOnly: false, Options: options, Labels: { ...(body.Labels ?? {}) },
         builtin: false, bridge, endpoints: {},
@@ -263,6 +272,7 @@ export class NetworkManager implements NetworkService {
   private async record(n: NetworkRecord, c: ContainerRef, s: EndpointSettings | undefined | null, strict: boolean): Promise<void> {
     if (strict && n.endpoints[c.id]) throw new TdockError('forbidden', `endpoint with name ${c.name} already exists in network ${n.Name}`);
     const staticIp = s?.IPAMConfig?.IPv4Address || undefined;
+    if (s?.IPAMConfig?.IPv6Address) throw invalidArgument('a static IPv6 address (--ip6) is not supported by tdock: addresses on an IPv6 pool are handed out in order');
     if (staticIp) {
       if (n.builtin) throw invalidArgument('user specified IP address is supported on user defined networks only');
       checkStaticIp(n, staticIp);

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { EmbeddedDns, type NameLookup } from './dns.js';
 import { HostLinks } from './host-ops.js';
-import { applyRules, renderRules, type RuleBridge } from './nft.js';
+import { applyRules, renderRules, renderRules6, type RuleBridge } from './nft.js';
 import { applyRate } from './rate.js';
+import { gateway6, v4Config, v6Config } from './ipam.js';
 import { macFromIp, mustIp } from './ipv4.js';
 import { attachedEndpoints, dnsNames, prefixLen } from './views.js';
 import type { CommandRunner, EndpointRecord, NetworkRecord } from './types.js';
@@ -36,6 +37,7 @@ export class Plumbing {
   private readonly ready = new Set<string>();
   /** The ruleset last applied by this process; an unchanged one is not sent to nft again. */
   private applied: string | undefined;
+  private applied6: string | undefined;
 
   constructor(private readonly runner: CommandRunner, private readonly cfg: PlumbingConfig) {
     this.links = new HostLinks(runner);
@@ -48,9 +50,13 @@ export class Plumbing {
 
   /** Creates the bridge of `n` when missing, and starts its DNS server on user networks. */
   async ensureNetwork(n: NetworkRecord, lookup: NameLookup): Promise<void> {
-    const cfg = n.IPAM.Config[0];
+    const cfg = v4Config(n);
     if (!n.bridge || !cfg?.Gateway) return;
-    if (!this.ready.has(n.bridge)) await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n), macFromIp(mustIp(cfg.Gateway)));
+    if (!this.ready.has(n.bridge)) {
+      await this.links.ensureBridge(n.bridge, `${cfg.Gateway}/${prefixLen(n)}`, this.mtuOf(n), macFromIp(mustIp(cfg.Gateway)));
+      const v6 = v6Config(n);
+      if (v6) await this.links.ensureAddress6(n.bridge, `${gateway6(v6)}/${v6.Subnet.split('/')[1] ?? '64'}`);
+    }
     this.ready.add(n.bridge);
     if (!n.builtin && !this.dns.has(n.Id)) {
       try {
@@ -68,12 +74,14 @@ export class Plumbing {
 
   /** Plugs one endpoint into the namespace of `pid` as interface `ifname`. */
   async plug(n: NetworkRecord, e: EndpointRecord, pid: number, ifname: string, withDefaultRoute: boolean): Promise<void> {
-    const cfg = n.IPAM.Config[0];
+    const cfg = v4Config(n);
+    const v6 = v6Config(n);
     const hostVeth = this.hostVethName(n, e);
     e.hostVeth = hostVeth;
     const plan = {
       name: ifname, hostVeth, mac: e.mac ?? '', address: `${e.ipv4 ?? ''}/${prefixLen(n)}`,
       ...(withDefaultRoute && cfg?.Gateway ? { defaultGateway: cfg.Gateway } : {}),
+      ...(e.ipv6 && v6 ? { address6: `${e.ipv6}/${v6.Subnet.split('/')[1] ?? '64'}`, defaultGateway6: gateway6(v6) } : {}),
       bridge: n.bridge ?? '', mtu: this.mtuOf(n),
     };
     try {
@@ -124,7 +132,7 @@ export class Plumbing {
   async syncRules(all: NetworkRecord[]): Promise<void> {
     const bridges: RuleBridge[] = [];
     for (const n of all) {
-      const cfg = n.IPAM.Config[0];
+      const cfg = v4Config(n);
       if (!n.bridge || !cfg) continue;
       const live = attachedEndpoints(n);
       if (!live.length) continue;
@@ -139,6 +147,13 @@ export class Plumbing {
       this.applied = undefined;
       await applyRules(this.runner, this.cfg.nftTable, rules);
       this.applied = rules;
+    }
+    const v6 = new Set(all.filter((n) => n.bridge && v6Config(n)).map((n) => n.bridge ?? ''));
+    const rules6 = renderRules6(this.cfg.nftTable, bridges, v6);
+    if (rules6 !== this.applied6) {
+      this.applied6 = undefined;
+      await applyRules(this.runner, this.cfg.nftTable, rules6, 'ip6');
+      this.applied6 = rules6;
     }
     if (this.cfg.ipForward && bridges.some((b) => !b.internal)) {
       const cur = await readFile('/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => '');
@@ -164,7 +179,7 @@ export function lookupFor(id: string, all: () => NetworkRecord[]): NameLookup {
     if (!here) return undefined;
     const asker = source ? attachedEndpoints(here).find((e) => e.ipv4 === source)?.containerId : undefined;
     const scope = asker ? nets.filter((n) => !n.builtin && n.endpoints[asker]?.attached) : [here];
-    const ips = scope.flatMap((n) => attachedEndpoints(n).filter((e) => e.ipv4 && dnsNames(n, e).some((d) => d.toLowerCase() === name)).map((e) => e.ipv4 ?? ''));
+    const ips = scope.flatMap((n) => attachedEndpoints(n).filter((e) => e.ipv4 && dnsNames(n, e).some((d) => d.toLowerCase() === name)).flatMap((e) => [e.ipv4 ?? '', ...(e.ipv6 ? [e.ipv6] : [])]));
     return ips.length ? [...new Set(ips)] : undefined;
   };
 }

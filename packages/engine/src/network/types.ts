@@ -36,6 +36,8 @@ export interface EndpointRecord {
   ifname?: string;
   /** Set while attached (between attach and detach). */
   ipv4?: string;
+  /** The address on the network's IPv6 pool while attached (networks created with --ipv6). */
+  ipv6?: string;
   mac?: string;
   /** A MAC asked for with `--mac-address` (EndpointSettings.MacAddress), used instead of Docker's derived one. */
   userMac?: string;
@@ -71,6 +73,8 @@ export interface NetworkRecord {
   bridge?: string;
   /** The last address handed out, so freed addresses are reused last (as Docker's allocator does). */
   lastIp?: string;
+  /** The same for the IPv6 pool. */
+  lastIp6?: string;
   endpoints: Record<string, EndpointRecord>;
 }
 

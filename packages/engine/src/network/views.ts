@@ -2,6 +2,7 @@
 import { TdockError, invalidArgument, notFound } from '@tdock/core';
 import type { Filters } from '../api/query.js';
 import type { JsonObject } from '../api/types.js';
+import { gateway6, v6Config } from './ipam.js';
 import type { EndpointRecord, NetworkRecord } from './types.js';
 
 /** Endpoints with an interface (attached to a running container). */
@@ -14,6 +15,11 @@ export function prefixLen(n: NetworkRecord): number {
   return Number(n.IPAM.Config[0]?.Subnet.split('/')[1] ?? 0);
 }
 
+/** The prefix length of a network's IPv6 subnet (0 without one). */
+export function prefixLen6(n: NetworkRecord): number {
+  return Number(n.IPAM.Config.find((c) => c.Subnet.includes(':'))?.Subnet.split('/')[1] ?? 0);
+}
+
 /** `GET /networks/{id}` and the list entries. */
 export function networkView(n: NetworkRecord): JsonObject {
   const containers: JsonObject = {};
@@ -23,7 +29,7 @@ export function networkView(n: NetworkRecord): JsonObject {
       EndpointID: e.endpointId,
       MacAddress: e.mac ?? '',
       IPv4Address: e.ipv4 ? `${e.ipv4}/${prefixLen(n)}` : '',
-      IPv6Address: '',
+      IPv6Address: e.ipv6 ? `${e.ipv6}/${prefixLen6(n)}` : '',
     };
   }
   return {
@@ -55,6 +61,7 @@ export function dnsNames(n: NetworkRecord, e: EndpointRecord): string[] {
 /** `NetworkSettings.Networks.<name>` for a container. */
 export function endpointView(n: NetworkRecord, e: EndpointRecord): JsonObject {
   const cfg = n.IPAM.Config[0];
+  const v6 = v6Config(n);
   return {
     IPAMConfig: e.staticIp ? { IPv4Address: e.staticIp } : null,
     Links: e.links.length ? [...e.links] : null,
@@ -66,9 +73,9 @@ export function endpointView(n: NetworkRecord, e: EndpointRecord): JsonObject {
     Gateway: e.ipv4 ? (cfg?.Gateway ?? '') : '',
     IPAddress: e.ipv4 ?? '',
     IPPrefixLen: e.ipv4 ? prefixLen(n) : 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: e.ipv6 && v6 ? gateway6(v6) : '',
+    GlobalIPv6Address: e.ipv6 ?? '',
+    GlobalIPv6PrefixLen: e.ipv6 ? prefixLen6(n) : 0,
     DNSNames: n.builtin ? null : dnsNames(n, e),
   };
 }
