@@ -38,37 +38,49 @@ class ByteReader {
     this.it = src[Symbol.asyncIterator]();
   }
 
-  private async more(): Promise<boolean> {
-    if (this.ended) return false;
+  private async more(): Promise<Buffer | null> {
+    if (this.ended) return null;
     const r = await this.it.next();
     if (r.done) {
       this.ended = true;
-      return false;
+      return null;
     }
-    const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    return true;
+    return Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
   }
 
   /** Exactly n bytes, or null at a clean end of input; throws when the input is truncated mid-read. */
   async read(n: number): Promise<Buffer | null> {
-    while (this.buf.length < n) {
-      if (!(await this.more())) {
-        if (this.buf.length === 0) return null;
+    if (this.buf.length >= n) {
+      const out = this.buf.subarray(0, n);
+      this.buf = this.buf.subarray(n);
+      return out;
+    }
+    // Straddles chunks: copy only the n bytes wanted, never the whole (up to 1 MiB) next chunk.
+    const parts = this.buf.length > 0 ? [this.buf] : [];
+    let have = this.buf.length;
+    this.buf = EMPTY;
+    while (have < n) {
+      const chunk = await this.more();
+      if (chunk === null) {
+        if (have === 0) return null;
         throw new TdockError('invalid-argument', 'invalid tar: unexpected end of archive');
       }
+      const take = Math.min(n - have, chunk.length);
+      parts.push(chunk.subarray(0, take));
+      have += take;
+      this.buf = chunk.subarray(take);
     }
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
   }
 
   /** Up to n bytes as a sequence of chunks. */
   async *chunks(n: number): AsyncGenerator<Buffer> {
     let left = n;
     while (left > 0) {
-      if (this.buf.length === 0 && !(await this.more())) {
-        throw new TdockError('invalid-argument', 'invalid tar: unexpected end of archive');
+      if (this.buf.length === 0) {
+        const chunk = await this.more();
+        if (chunk === null) throw new TdockError('invalid-argument', 'invalid tar: unexpected end of archive');
+        this.buf = chunk;
       }
       const take = Math.min(left, this.buf.length);
       const out = this.buf.subarray(0, take);
@@ -86,7 +98,7 @@ class ByteReader {
   /** Consume whatever input remains (so a hash over the whole stream completes). */
   async drain(): Promise<void> {
     this.buf = EMPTY;
-    while (await this.more()) this.buf = EMPTY;
+    while ((await this.more()) !== null);
   }
 }
 
