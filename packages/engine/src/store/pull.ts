@@ -8,7 +8,11 @@ import { chainIds, digestHex, shortId } from './digest.js';
 import type { FsOps } from './fs-ops.js';
 import type { ImageMetadataStore, ImageRecord } from './image-metadata.js';
 import type { SnapshotStore } from './snapshots.js';
-import { unpackLayer } from './unpack.js';
+import { IngestTail } from './ingest-tail.js';
+import { unpackLayer, type UnpackResult } from './unpack.js';
+
+/** Downloaded bytes already buffered are written to the ingest together, up to this size (fewer thread-pool hops). */
+const WRITE_BATCH = 1 << 20;
 
 /** Docker's per-layer pull statuses (as `docker pull` prints them). */
 export type LayerStatus =
@@ -154,7 +158,7 @@ async function fetchAndUnpack(
   const total = layer.size;
   if (await stores.content.has(layer.digest)) {
     emit({ id, status: 'Extracting', current: 0, total });
-    const r = await unpackLayer(createReadStream(stores.content.blobPath(layer.digest)), dir, stores.fsOps, { expectedDiffId: diffId, signal });
+    const r = await unpackLayer(createReadStream(stores.content.blobPath(layer.digest), { highWaterMark: 1 << 20 }), dir, stores.fsOps, { expectedDiffId: diffId, signal });
     emit({ id, status: 'Extracting', current: total, total });
     return { diffId: r.diffId, size: r.contentSize, tarSize: r.size, fetched: false };
   }
@@ -165,44 +169,86 @@ async function fetchAndUnpack(
     if (!(err instanceof TdockError && err.kind === 'conflict')) throw err;
     writer = await stores.content.writer(`layer-${digestHex(layer.digest)}-${Math.random().toString(16).slice(2)}`, { resume: false });
   }
-  let committed = false;
   let remote: Readable | undefined;
+  let tail: IngestTail | undefined;
+  let downloading: Promise<void> | undefined;
+  let committed = false;
   try {
     const resumeAt = writer.offset;
+    tail = await IngestTail.open(writer.dataPath, resumeAt);
     remote = await layer.open({ signal, ...(resumeAt > 0 ? { offset: resumeAt } : {}) });
     const body = remote;
-    let current = resumeAt;
-    let lastEmit = -Infinity;
+    const t = tail;
     const step = Math.max(total / 100, 64 * 1024);
-    async function* source(): AsyncGenerator<Buffer> {
-      if (resumeAt > 0) yield* ingestPrefix(writer.dataPath, resumeAt);
-      for await (const chunk of body) {
-        const b = chunk as Buffer;
-        await writer.write(b);
-        current += b.length;
+    // The download runs ahead of the unpack (which follows the ingest file), so the blob's commit,
+    // fsync included, overlaps the unpack instead of waiting for it.
+    async function download(): Promise<void> {
+      let current = resumeAt;
+      let lastEmit = -Infinity;
+      let batch: Buffer[] = [];
+      let batched = 0;
+      const flush = async (): Promise<void> => {
+        if (batched === 0) return;
+        await writer.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched));
+        current += batched;
+        batch = [];
+        batched = 0;
+        t.advance(current);
         if (current - lastEmit >= step) {
           lastEmit = current;
           emit({ id, status: 'Downloading', current, total });
         }
-        yield b;
+      };
+      for await (const chunk of body) {
+        batch.push(chunk as Buffer);
+        batched += (chunk as Buffer).length;
+        if (batched >= WRITE_BATCH || body.readableLength === 0) await flush(); // a stall never holds back a resumable prefix
       }
+      await flush();
+      t.finish(); // the unpack may end while the commit (hash check, fsync, rename) runs
       emit({ id, status: 'Verifying Checksum' });
       await writer.commit(layer.digest, layer.size);
       committed = true;
       emit({ id, status: 'Download complete' });
-      emit({ id, status: 'Extracting', current: total, total });
     }
-    const r = await unpackLayer(source(), dir, stores.fsOps, { expectedDiffId: diffId, signal });
-    if (!committed) throw new TdockError('invalid-argument', `layer ${layer.digest} has data after the end of its archive`);
+    downloading = download().catch((err: unknown) => {
+      t.finish(err);
+      throw err;
+    });
+    downloading.catch(() => undefined); // observed below
+    let extracted = 0;
+    let lastEmit = -Infinity;
+    let consumed = false;
+    async function* source(): AsyncGenerator<Buffer> {
+      for await (const chunk of t.read()) {
+        extracted += chunk.length;
+        // Docker reports Extracting after Download complete; the download usually ends first now.
+        if (committed && extracted - lastEmit >= step) {
+          lastEmit = extracted;
+          emit({ id, status: 'Extracting', current: Math.min(extracted, total), total });
+        }
+        yield chunk;
+      }
+      consumed = true;
+    }
+    let r: UnpackResult;
+    try {
+      r = await unpackLayer(source(), dir, stores.fsOps, { expectedDiffId: diffId, signal });
+    } catch (err) {
+      remote.destroy();
+      await downloading.catch(() => undefined);
+      throw err;
+    }
+    await downloading;
+    if (!consumed) throw new TdockError('invalid-argument', `layer ${layer.digest} has data after the end of its archive`);
+    if (lastEmit < total) emit({ id, status: 'Extracting', current: total, total });
     return { diffId: r.diffId, size: r.contentSize, tarSize: r.size, fetched: true };
   } finally {
     remote?.destroy();
+    if (downloading) await downloading.catch(() => undefined);
+    await tail?.close();
     if (!committed) await writer.close(); // keep the partial download for a resume
   }
-}
-
-async function* ingestPrefix(path: string, length: number): AsyncGenerator<Buffer> {
-  for await (const c of createReadStream(path, { start: 0, end: length - 1 })) yield c as Buffer;
 }
 
 /** A counting semaphore for the per-pull concurrency limit. */
