@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, chmodSync, closeSync, fchmodSync, fchownSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { constants, chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { TdockError } from '@tdock/core';
 import { decompress } from './decompress.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type FsOps } from './fs-ops.js';
@@ -26,6 +26,7 @@ export interface UnpackResult {
 }
 
 const WH = '.wh.';
+const YIELD_MS = 10;
 const OPAQUE = '.wh..wh..opq';
 
 /**
@@ -57,8 +58,15 @@ export async function unpackLayer(input: AsyncIterable<Buffer>, root: string, op
   const dirTimes: Array<[string, number]> = [];
   const skippedXattrs: string[] = [];
   let contentSize = 0;
+  let turn = performance.now();
   for await (const { header, body } of readTar(hashed())) {
     opts.signal?.throwIfAborted();
+    if (performance.now() - turn > YIELD_MS) {
+      // Entries of a buffered chunk resolve as microtasks only: give I/O (the download running
+      // ahead, API requests) a turn of the event loop now and then.
+      await new Promise((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    }
     if (header.type === 'file') contentSize += header.size;
     await applyEntry(header, body, { walker, created, dirTimes, skippedXattrs, ops });
   }
@@ -114,10 +122,12 @@ async function applyEntry(h: TarHeader, body: AsyncIterable<Buffer>, c: Ctx): Pr
         }
         fchownSync(fd, h.uid, h.gid);
         fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
+        setXattrs(abs, h, c);
+        futimesSync(fd, h.mtime, h.mtime); // on the fd: no second path lookup
       } finally {
         closeSync(fd);
       }
-      break;
+      return;
     }
     case 'symlink':
       symlinkSync(h.linkname, abs);
