@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, chmodSync, closeSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { constants, chmodSync, closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { TdockError } from '@tdock/core';
 import { decompress } from './decompress.js';
 import { S_IFBLK, S_IFCHR, S_IFIFO, type FsOps } from './fs-ops.js';
@@ -105,23 +105,22 @@ async function applyEntry(h: TarHeader, body: AsyncIterable<Buffer>, c: Ctx): Pr
   }
   c.created.add(rel);
   switch (h.type) {
-    case 'dir':
-      if (!existing?.isDirectory()) mkdirSync(abs, { mode: 0o700 });
+    case 'dir': {
+      if (!existing?.isDirectory()) mkdirSync(abs, { mode: h.mode & 0o777 });
       c.walker.remember(rel);
-      lchownSync(abs, h.uid, h.gid);
-      chmodSync(abs, h.mode);
+      if (setOwner(lstatSync(abs), h, () => lchownSync(abs, h.uid, h.gid))) chmodSync(abs, h.mode);
       setXattrs(abs, h, c);
       c.dirTimes.push([abs, h.mtime]);
       return;
+    }
     case 'file': {
-      const fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const fd = openSync(abs, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, h.mode & 0o777);
       try {
         for await (const chunk of body) {
           let off = 0;
           while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
         }
-        fchownSync(fd, h.uid, h.gid);
-        fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
+        if (setOwner(fstatSync(fd), h, () => fchownSync(fd, h.uid, h.gid))) fchmodSync(fd, h.mode);
         setXattrs(abs, h, c);
         futimesSync(fd, h.mtime, h.mtime); // on the fd: no second path lookup
       } finally {
@@ -131,7 +130,7 @@ async function applyEntry(h: TarHeader, body: AsyncIterable<Buffer>, c: Ctx): Pr
     }
     case 'symlink':
       symlinkSync(h.linkname, abs);
-      lchownSync(abs, h.uid, h.gid);
+      setOwner(lstatSync(abs), h, () => lchownSync(abs, h.uid, h.gid));
       break;
     case 'link': {
       const target = cleanEntryPath(h.linkname);
@@ -156,6 +155,19 @@ async function applyEntry(h: TarHeader, body: AsyncIterable<Buffer>, c: Ctx): Pr
   }
   setXattrs(abs, h, c);
   lutimesSync(abs, h.mtime, h.mtime);
+}
+
+/**
+ * Set the owner, and say whether the mode must be set too, from what creation gave (`st`): the
+ * open/mkdir mode already carries the permission bits, so for the usual root-owned 0644/0755 entry
+ * both calls are skipped (each is an inode update through the journal). A chown clears
+ * setuid/setgid, so the mode is set after it; setuid, setgid, sticky, umask-cleared bits or a group
+ * inherited from a setgid parent all show as a difference.
+ */
+function setOwner(st: { uid: number; gid: number; mode: number }, h: TarHeader, chown: () => void): boolean {
+  const chowned = st.uid !== h.uid || st.gid !== h.gid;
+  if (chowned) chown();
+  return chowned || (st.mode & 0o7777) !== h.mode;
 }
 
 function applyWhiteout(h: TarHeader, parent: string[], base: string, c: Ctx): void {
