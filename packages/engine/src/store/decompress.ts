@@ -1,9 +1,10 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { TdockError } from '@tdock/core';
 
 const GUNZIP_CHUNK = 1 << 20;
+const GUNZIP_AHEAD = 4;
 
 /** The compressions a layer may use, detected by magic bytes (never trusted from the media type). */
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -74,8 +75,13 @@ export async function* decompress(input: AsyncIterable<Buffer>): AsyncGenerator<
     return;
   }
   // zlib's default 16 KiB output chunk costs a thread-pool round trip and a stream hop per 16 KiB:
-  // 1 MiB chunks cut gunzip of the kit's debian layer (121 MB) from about 1.4 s to 0.35 s.
-  const decoder = kind === 'gzip' ? createGunzip({ chunkSize: GUNZIP_CHUNK }) : createZstdDecompress();
+  // 1 MiB chunks cut gunzip of the kit's debian layer (121 MB) from about 1.4 s to 0.35 s. Object
+  // mode on the output side hands each chunk over as it is (a byte-mode read() concatenates what
+  // is buffered: one input chunk inflates to several output chunks) and lets gunzip run up to
+  // GUNZIP_AHEAD chunks ahead of the unpack, on a thread-pool thread.
+  const decoder = kind === 'gzip'
+    ? createGunzip({ chunkSize: GUNZIP_CHUNK, readableObjectMode: true, readableHighWaterMark: GUNZIP_AHEAD } as ZlibOptions)
+    : createZstdDecompress();
   const src = Readable.from(rest(), { objectMode: false });
   src.on('error', (err) => decoder.destroy(err));
   src.pipe(decoder);
