@@ -179,7 +179,11 @@ export class Containers implements ContainerService {
     if (exit.oomKilled) this.event(rec, 'oom');
     this.event(rec, 'die', { exitCode: String(exit.exitCode), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) });
     this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode });
-    setTimeout(() => void this.cleanupRuntime(rec.Id), 200).unref();
+    // Not when a start came first (restart, a restart policy): deleting would kill the new run.
+    setTimeout(() => {
+      const cur = this.store.tryGet(rec.Id);
+      if (cur && !cur.State.Running && !this.busy.has(rec.Id)) void this.cleanupRuntime(rec.Id);
+    }, 200).unref();
     if (rec.HostConfig.AutoRemove) {
       await this.remove(rec.Id, { force: true, volumes: true, link: false }).catch((err: unknown) => this.d.log.warn({ err, id: rec.Id }, 'auto-remove failed'));
       return;
