@@ -136,7 +136,7 @@ export async function createContainer(req: { name?: string; body: ContainerCreat
   const hc: HostConfig = { ...(hcIn ?? {}) };
   if (!hc.LogConfig?.Type) hc.LogConfig = { Type: 'json-file', Config: hc.LogConfig?.Config ?? {} };
   if (!['json-file', 'none', 'local'].includes(hc.LogConfig.Type ?? '')) throw invalidArgument(`logging driver ${hc.LogConfig.Type} is not supported`);
-  if (!hc.RestartPolicy?.Name) hc.RestartPolicy = { Name: 'no', MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
+  hc.RestartPolicy = { Name: hc.RestartPolicy?.Name || 'no', MaximumRetryCount: hc.RestartPolicy?.MaximumRetryCount ?? 0 };
   if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(hc.RestartPolicy.Name ?? '')) throw invalidArgument(`invalid restart policy: unknown policy '${hc.RestartPolicy.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
   const imageRef = config.Image;
   if (!imageRef) throw invalidArgument('No command specified');

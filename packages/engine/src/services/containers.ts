@@ -26,7 +26,7 @@ import { HealthMonitor } from './health.js';
 import { ContainerArchive } from './archive.js';
 import { commitContainer, upperChanges } from './commit-diff.js';
 import { usesNetworking } from './networking.js';
-import { nextBackoff, shouldRestart } from './restart-policy.js';
+import { nextBackoff, shouldRestart, validateRestartPolicy } from './restart-policy.js';
 import { liveResources, mergeResources, verifyResources } from './resources-update.js';
 
 export { CONTAINER_LIST_FILTERS };
@@ -610,6 +610,7 @@ export class Containers implements ContainerService {
 
   async update(id: string, body: Resources & { RestartPolicy?: RestartPolicy }): Promise<{ Warnings: string[] }> {
     const { RestartPolicy: rp, ...res } = body;
+    validateRestartPolicy(rp);
     const warnings = this.d.hostLimits ? verifyResources(res, this.d.hostLimits(), true) : [];
     const rec = this.store.get(id);
     if (rec.State.Status === 'removing' || rec.State.Dead) throw conflict(`Cannot update container ${rec.Id}: container is marked for removal and cannot be "update"`);
