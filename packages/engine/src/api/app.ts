@@ -113,10 +113,12 @@ export function buildApp(services: Services, opts: BuildAppOptions = {}): Fastif
     }
   });
   // text/plain is what the docker CLI sends for a body it gives no type, such as the tar of
-  // `docker cp` (PUT .../archive): that stays a stream, whatever its size. Anything else sent as
-  // text/plain is read (up to the body limit) and taken as JSON when it parses, else ignored.
+  // `docker cp` (PUT .../archive) and of `docker import` (POST /images/create?fromSrc=-): that stays
+  // a stream, whatever its size. Anything else sent as text/plain is read (up to the body limit)
+  // and taken as JSON when it parses, else ignored.
   app.addContentTypeParser('text/plain', (req, payload, done) => {
     if (req.method === 'PUT' && /\/archive(\?|$)/.test(req.url ?? '')) return done(null, payload);
+    if (req.method === 'POST' && /\/images\/create\?(.*&)?fromSrc=/.test(req.url ?? '')) return done(null, payload);
     const chunks: Buffer[] = [];
     let size = 0;
     payload.on('data', (c: Buffer) => {

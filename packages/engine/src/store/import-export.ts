@@ -55,11 +55,13 @@ export async function importRootfs(store: ImageStore, input: AsyncIterable<Buffe
     const mediaType = kind === 'gzip' ? 'application/vnd.oci.image.layer.v1.tar+gzip' : kind === 'zstd' ? 'application/vnd.oci.image.layer.v1.tar+zstd' : 'application/vnd.oci.image.layer.v1.tar';
     const now = new Date().toISOString();
     const platform = opts.platform ?? { os: 'linux', architecture: GOARCH[process.arch] ?? process.arch };
-    const config: ImageConfig = {
-      created: now, ...platform, config: opts.config ?? {},
+    // moby ImportImage: the message is the image's comment and its one history entry's.
+    const comment = opts.message ?? 'Imported from -';
+    const config = {
+      created: now, ...platform, config: opts.config ?? {}, comment,
       rootfs: { type: 'layers', diff_ids: [info.diffId] },
-      history: [{ created: now, comment: opts.message ?? 'Imported from -' }],
-    };
+      history: [{ created: now, comment }],
+    } as ImageConfig;
     const configBytes = Buffer.from(JSON.stringify(config));
     const id = sha256Digest(configBytes);
     const manifestBytes = Buffer.from(JSON.stringify({
