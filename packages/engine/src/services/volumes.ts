@@ -133,10 +133,9 @@ export class LocalVolumes implements VolumeService {
     return { VolumesDeleted: deleted, SpaceReclaimed: space };
   }
 
-  /** Bytes under the volume's data (for `system df` and prune). */
+  /** Bytes under the volume's data (for `system df` and prune), counted as moby's directory.Size. */
   size(name: string): number {
-    const r = spawnSync('du', ['-sb', this.dataPath(name)], { encoding: 'utf8' });
-    return Number(r.stdout.split('\t')[0]) || 0;
+    return treeSize(this.dataPath(name));
   }
 
   /** `system df` entries (every one with UsageData). */
@@ -180,4 +179,39 @@ export class LocalVolumes implements VolumeService {
   close(): void {
     for (const n of [...this.mounted]) this.unmount(n);
   }
+}
+
+/**
+ * moby internal/directory calcSize: the sizes of everything under `dir` except directories, each
+ * inode once (hard links), entries that vanish meanwhile ignored.
+ */
+function treeSize(dir: string): number {
+  let size = 0;
+  const seen = new Set<number>();
+  const walk = (d: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+        continue;
+      }
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(p);
+      } catch {
+        continue;
+      }
+      if (st.size === 0 || seen.has(st.ino)) continue;
+      seen.add(st.ino);
+      size += st.size;
+    }
+  };
+  walk(dir);
+  return size;
 }
