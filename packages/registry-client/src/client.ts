@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Readable } from 'node:stream';
 import {
   parseDockerRef, tagNameOnly, type Descriptor, type Image, type ImageManifest, type OpenOptions, type Reference,
@@ -219,8 +220,15 @@ export class RegistryClient {
     const registry = registryHost(serverAddress);
     const session = new Session({ ...this.options, credentials: staticCredentials({ [registry]: credentials }) });
     try {
-      const res = await session.expect(session.pushEndpoint(registry), { method: 'GET', path: '', scopes: [], signal: options.signal }, [200], `login to ${registry}`);
+      const ep = session.pushEndpoint(registry);
+      const res = await session.send(ep, { method: 'GET', path: '', scopes: [], signal: options.signal });
       await res.body.dump();
+      if (res.status !== 200) {
+        // dockerd's loginV2 wording, which `docker login` prints.
+        const origin = await session.origin(ep, options.signal);
+        const code = res.status === 401 ? 'UNAUTHORIZED' : res.status === 403 ? 'DENIED' : 'UNKNOWN';
+        throw new RegistryError(code, `login attempt to ${origin}/v2/ failed with status: ${res.status} ${STATUS_CODES[res.status] ?? ''}`.trimEnd(), { status: res.status });
+      }
     } finally {
       await session.close();
     }
