@@ -142,6 +142,9 @@ describe('e2e: the tdock CLI against tdockd', function () {
       session.write('echo $((6*7)); tty\r');
       await session.waitFor(/42\r*\n/);
       await session.waitFor(/\/dev\/(pts\/\d+|console)\r*\n/);
+      // The terminal is raw as docker's MakeRaw leaves it (no OPOST): the container's \r\n arrives unchanged.
+      assert.match(session.output, /\n42\r\n/);
+      assert.doesNotMatch(session.output, /\r\r\n/);
       session.write('\x10\x11');
       assert.equal(await session.exited, 0, 'detaching ends tdock with 0');
     } finally {

@@ -1,6 +1,21 @@
+import { spawnSync } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { CommandContext } from './context.js';
+
+/**
+ * Puts the terminal in raw mode as docker's term.MakeRaw does, and returns the undo. libuv's raw
+ * mode keeps output post-processing (OPOST/ONLCR), so the container's "\r\n" would reach the screen
+ * as "\r\r\n"; `stty -opost` on the same terminal clears it. setRawMode(false) restores the
+ * termios libuv saved before, OPOST included.
+ */
+export function makeRaw(term: NodeJS.ReadStream): () => void {
+  term.setRawMode(true);
+  spawnSync('stty', ['-opost'], { stdio: [(term as unknown as { fd?: number }).fd ?? 0, 'ignore', 'ignore'] });
+  return () => {
+    term.setRawMode(false);
+  };
+}
 
 /** What an attached session is wired to. */
 export interface AttachOptions {
@@ -84,7 +99,7 @@ export async function attachStreams(ctx: CommandContext, container: Dockerode.Co
   if (opts.stdin && ctx.io.stdin) {
     const input = ctx.io.stdin;
     const term = terminal(ctx).stdin;
-    if (opts.tty && term) term.setRawMode(true);
+    const restore = opts.tty && term ? makeRaw(term) : undefined;
     const scanner = opts.tty ? new DetachScanner(parseDetachKeys(opts.detachKeys)) : undefined;
     input.on('data', (chunk: Buffer) => {
       if (!scanner) return void socket.write(chunk);
@@ -97,7 +112,7 @@ export async function attachStreams(ctx: CommandContext, container: Dockerode.Co
     });
     input.on('end', () => (socket as unknown as { end(): void }).end());
     void done.then(() => {
-      if (opts.tty && term) term.setRawMode(false);
+      restore?.();
       input.pause();
     });
   }

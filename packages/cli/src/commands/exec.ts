@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { CommandContext } from '../context.js';
-import { consoleSize, followTerminalSize } from '../attach.js';
+import { consoleSize, followTerminalSize, makeRaw } from '../attach.js';
 import { StatusError } from '../exit.js';
 import { collect, makeCommand, parseArgs } from '../flags.js';
 import { parseEnvFile } from '../run-options.js';
@@ -46,8 +46,9 @@ export async function run(ctx: CommandContext, argv: string[]): Promise<number> 
   else docker.modem.demuxStream(socket, ctx.io.stdout, ctx.io.stderr);
   const input = ctx.io.stdin as NodeJS.ReadStream | undefined;
   const raw = !!o.tty && !!o.interactive && input?.isTTY === true;
+  let restore: (() => void) | undefined;
   if (o.interactive && input) {
-    if (raw) input.setRawMode(true);
+    if (raw) restore = makeRaw(input);
     input.on('data', (c: Buffer) => socket.write(c));
     input.on('end', () => socket.end());
   }
@@ -56,7 +57,7 @@ export async function run(ctx: CommandContext, argv: string[]): Promise<number> 
     await done;
   } finally {
     stopResize();
-    if (raw) input!.setRawMode(false);
+    restore?.();
     input?.pause();
   }
   const info = await exec.inspect();
