@@ -1,5 +1,6 @@
 import { familiarString, parseNormalizedNamed, referenceName, type Reference } from '@tdock/core';
 import type { CommandContext } from './context.js';
+import { readAuth, registryKey } from './auth.js';
 import { ProgressRenderer, followProgress } from './progress.js';
 
 function isTerminal(stream: NodeJS.WritableStream): boolean {
@@ -14,7 +15,9 @@ export async function pullImage(ctx: CommandContext, image: string, opts: { plat
   const docker = await ctx.docker();
   const query: Record<string, string> = { fromImage: referenceName(ref), tag: ref.digest ?? ref.tag ?? (opts.all ? '' : 'latest') };
   if (opts.platform) query.platform = opts.platform;
-  const stream = (await docker.createImage(query)) as NodeJS.ReadableStream;
+  // As docker does, the credentials `login` stored for the registry go along (X-Registry-Auth).
+  const auth = readAuth(ctx.io.env, registryKey(ref));
+  const stream = (await docker.createImage({ ...query, ...(auth ? { authconfig: auth } : {}) })) as NodeJS.ReadableStream;
   // docker run writes the pull's progress to stderr, docker pull to stdout.
   const out = opts.forRun ? ctx.io.stderr : ctx.io.stdout;
   const renderer = new ProgressRenderer(opts.quiet ? devNull() : out, isTerminal(out));

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CommandContext } from '../context.js';
 import { attachStreams, followTerminalSize } from '../attach.js';
-import { StatusError } from '../exit.js';
-import { collect, makeCommand, parseArgs } from '../flags.js';
+import { StatusError, daemonMessage } from '../exit.js';
+import { collect, makeCommand, Option, parseArgs } from '../flags.js';
 import { parseNormalizedNamed, referenceName, type Reference } from '@tdock/core';
 import { ProgressRenderer, StreamError, followProgress } from '../progress.js';
-import { readAuth, writeAuth, removeAuth, registryKey } from '../auth.js';
+import { INDEX_SERVER, configPath, convertToHostname, readAuth, writeAuth, removeAuth, registryKey } from '../auth.js';
 
 function need(name: string, args: string[], n: number, exact = true): void {
   if (exact ? args.length !== n : args.length < n) throw new StatusError(1, `"tdock ${name}" requires ${exact ? 'exactly' : 'at least'} ${n} argument${n === 1 ? '' : 's'}.\nSee 'tdock ${name} --help'.`);
@@ -130,7 +130,18 @@ export async function importCmd(ctx: CommandContext, argv: string[]): Promise<nu
   const o = parsed.opts as { change: string[]; message?: string; platform?: string };
   const docker = await ctx.docker();
   const ref = repoTag ? parseNormalizedNamed(repoTag) : undefined;
-  const input = source === '-' ? ctx.io.stdin! : fs.createReadStream(source);
+  let input: NodeJS.ReadableStream;
+  if (source === '-') input = ctx.io.stdin!;
+  else {
+    let fd: number;
+    try {
+      fd = fs.openSync(source, 'r');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new StatusError(1, `open ${source}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+    }
+    input = fs.createReadStream('', { fd });
+  }
   const stream = (await docker.importImage(input as NodeJS.ReadableStream, { ...(ref ? { repo: referenceName(ref), tag: ref.tag ?? 'latest' } : {}), changes: o.change, ...(o.message ? { message: o.message } : {}), ...(o.platform ? { platform: o.platform } : {}) } as never)) as unknown as NodeJS.ReadableStream;
   let id = '';
   let body = '';
@@ -163,37 +174,100 @@ export async function commit(ctx: CommandContext, argv: string[]): Promise<numbe
   return 0;
 }
 
-/** `tdock update [OPTIONS] CONTAINER...` */
+/** docker/cli opts.ParseRestartPolicy: the name is the daemon's to check. */
+function parseRestartPolicy(text: string): { Name: string; MaximumRetryCount: number } {
+  const colon = text.indexOf(':');
+  const name = colon < 0 ? text : text.slice(0, colon);
+  const count = colon < 0 ? '' : text.slice(colon + 1);
+  if (colon >= 0 && name === '') throw new StatusError(1, 'invalid restart policy format: no policy provided before colon');
+  if (count !== '' && !/^[+-]?\d+$/.test(count)) throw new StatusError(1, 'invalid restart policy format: maximum retry count must be an integer');
+  return { Name: name, MaximumRetryCount: count === '' ? 0 : Number(count) };
+}
+
+/** A pflag value parse error: a usage error (125) in docker's words. */
+function flagValue<T>(flag: string, text: string | undefined, parse: (t: string) => T, zero: T): T {
+  if (text === undefined) return zero;
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new StatusError(125, `invalid argument "${text}" for "${flag}" flag: ${(err as Error).message}\nSee 'tdock update --help'.`);
+  }
+}
+
+function goInt(t: string): number {
+  if (!/^[+-]?\d+$/.test(t.trim())) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(t)}: invalid syntax`);
+  return Number(t);
+}
+
+/** `tdock update [OPTIONS] CONTAINER...`: docker/cli's runUpdate (every Resources field is sent, zero when unset). */
 export async function update(ctx: CommandContext, argv: string[]): Promise<number> {
   const cmd = makeCommand('update', '[OPTIONS] CONTAINER [CONTAINER...]', 'Update configuration of one or more containers')
-    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('--blkio-weight <uint16>', 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)')
+    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period')
+    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota')
+    .option('--cpu-rt-period <int>', 'Limit the CPU real-time period in microseconds')
+    .option('--cpu-rt-runtime <int>', 'Limit the CPU real-time runtime in microseconds')
     .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
+    .option('--cpus <decimal>', 'Number of CPUs')
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--cpuset-mems <string>', 'MEMs in which to allow execution (0-3, 0,1)')
     .option('-m, --memory <bytes>', 'Memory limit')
-    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: -1 to enable unlimited swap")
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap')
     .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)')
     .option('--restart <string>', 'Restart policy to apply when a container exits');
+  cmd.addOption(new Option('--kernel-memory <bytes>', 'Kernel memory limit (deprecated)').hideHelp());
   const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
   if (!parsed) return 0;
   need('update', parsed.args, 1, false);
-  const o = parsed.opts as { cpus?: string; cpuShares?: string; cpusetCpus?: string; memory?: string; memorySwap?: string; pidsLimit?: string; restart?: string };
+  const o = parsed.opts as Record<string, string | undefined>;
+  if (Object.values(o).every((v) => v === undefined)) throw new StatusError(1, 'you must provide one or more flags when using this command');
   const { ramInBytes } = await import('@tdock/core');
-  const body: Record<string, unknown> = {};
-  if (o.cpus) body.NanoCpus = Math.round(Number(o.cpus) * 1e9);
-  if (o.cpuShares) body.CpuShares = Number(o.cpuShares);
-  if (o.cpusetCpus) body.CpusetCpus = o.cpusetCpus;
-  if (o.memory) body.Memory = ramInBytes(o.memory);
-  if (o.memorySwap) body.MemorySwap = o.memorySwap === '-1' ? -1 : ramInBytes(o.memorySwap);
-  if (o.pidsLimit) body.PidsLimit = Number(o.pidsLimit);
-  if (o.restart) {
-    const [Name, count] = o.restart.split(':');
-    body.RestartPolicy = { Name, ...(count ? { MaximumRetryCount: Number(count) } : {}) };
-  }
+  const bytes = (t: string): number => {
+    try {
+      return ramInBytes(t);
+    } catch {
+      throw new Error(`invalid size: '${t}'`);
+    }
+  };
+  const swap = (t: string): number => (t === '-1' ? -1 : bytes(t));
+  const cpus = (t: string): number => {
+    const n = Number(t);
+    if (!Number.isFinite(n)) throw new Error(`failed to parse ${t} as a rational number`);
+    return Math.round(n * 1e9);
+  };
+  const pids = flagValue('--pids-limit', o.pidsLimit, goInt, 0);
+  const body: Record<string, unknown> = {
+    BlkioWeight: flagValue('--blkio-weight', o.blkioWeight, goInt, 0),
+    CpusetCpus: o.cpusetCpus ?? '',
+    CpusetMems: o.cpusetMems ?? '',
+    CpuShares: flagValue('-c, --cpu-shares', o.cpuShares, goInt, 0),
+    Memory: flagValue('-m, --memory', o.memory, bytes, 0),
+    MemoryReservation: flagValue('--memory-reservation', o.memoryReservation, bytes, 0),
+    MemorySwap: flagValue('--memory-swap', o.memorySwap, swap, 0),
+    KernelMemory: flagValue('--kernel-memory', o.kernelMemory, bytes, 0),
+    CpuPeriod: flagValue('--cpu-period', o.cpuPeriod, goInt, 0),
+    CpuQuota: flagValue('--cpu-quota', o.cpuQuota, goInt, 0),
+    CpuRealtimePeriod: flagValue('--cpu-rt-period', o.cpuRtPeriod, goInt, 0),
+    CpuRealtimeRuntime: flagValue('--cpu-rt-runtime', o.cpuRtRuntime, goInt, 0),
+    NanoCpus: flagValue('--cpus', o.cpus, cpus, 0),
+    ...(pids !== 0 ? { PidsLimit: pids } : {}),
+    RestartPolicy: o.restart ? parseRestartPolicy(o.restart) : { Name: '', MaximumRetryCount: 0 },
+  };
   const docker = await ctx.docker();
+  const warnings: string[] = [];
+  const errors: string[] = [];
   for (const id of parsed.args) {
-    await docker.getContainer(id).update(body);
-    ctx.out(`${id}\n`);
+    try {
+      const r = (await docker.getContainer(id).update(body)) as { Warnings?: string[] | null } | undefined;
+      ctx.out(`${id}\n`);
+      warnings.push(...(r?.Warnings ?? []));
+    } catch (err) {
+      errors.push(daemonMessage(err));
+    }
   }
+  if (warnings.length) ctx.out(`${warnings.join('\n')}\n`);
+  if (errors.length) throw new StatusError(1, errors.join('\n'));
   return 0;
 }
 
@@ -218,36 +292,78 @@ export async function push(ctx: CommandContext, argv: string[]): Promise<number>
   return 0;
 }
 
-/** `tdock login [SERVER]`: checks the credentials with the daemon and stores them as docker does. */
+/** docker/cli's unencryptedWarning, printed when a password lands in config.json. */
+function unencryptedWarning(file: string): string {
+  return `\nWARNING! Your credentials are stored unencrypted in '${file}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`;
+}
+
+/**
+ * `tdock login [SERVER]`: docker/cli's runLogin. Stored credentials are tried first when no
+ * username or password is given; the daemon checks them (POST /auth) and they are saved in
+ * config.json under the registry's host name.
+ */
 export async function login(ctx: CommandContext, argv: string[]): Promise<number> {
-  const cmd = makeCommand('login', '[OPTIONS] [SERVER]', 'Authenticate to a registry')
+  const cmd = makeCommand('login', '[OPTIONS] [SERVER]', 'Authenticate to a registry.\nDefaults to Docker Hub if no server is specified.')
     .option('-p, --password <string>', 'Password or Personal Access Token (PAT)')
     .option('--password-stdin', 'Take the Password or Personal Access Token (PAT) from stdin')
     .option('-u, --username <string>', 'Username');
   const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
   if (!parsed) return 0;
+  if (parsed.args.length > 1) throw new StatusError(1, `"tdock login" requires at most 1 argument.\nSee 'tdock login --help'.`);
   const o = parsed.opts as { password?: string; passwordStdin?: boolean; username?: string };
-  let password = o.password;
   if (o.passwordStdin) {
-    if (!o.username) throw new StatusError(1, 'Must provide --username with --password-stdin');
+    if (o.password !== undefined) throw new StatusError(1, 'conflicting options: cannot specify both --password and --password-stdin');
+    if (o.username === undefined) throw new StatusError(1, 'the --password-stdin option requires --username to be set');
+  }
+  if (o.username === '') throw new StatusError(1, 'username is empty');
+  if (o.password === '') throw new StatusError(1, 'password is empty');
+  const user = o.username ?? '';
+  let password = o.password ?? '';
+  if (password) ctx.err('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
+  if (o.passwordStdin) {
     let text = '';
     for await (const chunk of ctx.io.stdin as AsyncIterable<Buffer>) text += chunk.toString();
-    password = text.replace(/\r?\n$/, '');
+    password = text.replace(/\n$/, '').replace(/\r$/, '');
   }
-  if (!o.username || !password) throw new StatusError(1, 'Error: Cannot perform an interactive login from a non TTY device');
-  const server = parsed.args[0] ?? 'https://index.docker.io/v1/';
+  const given = parsed.args[0] ?? '';
+  const isDefault = given === '' || given === 'docker.io' || given === INDEX_SERVER;
+  const server = isDefault ? INDEX_SERVER : convertToHostname(given);
   const docker = await ctx.docker();
-  await docker.checkAuth({ username: o.username, password, serveraddress: server });
-  writeAuth(ctx.io.env, server, o.username, password);
-  ctx.out('Login Succeeded\n');
+  const check = async (username: string, pw: string): Promise<string> => {
+    const res = (await docker.checkAuth({ username, password: pw, serveraddress: server })) as { Status?: string } | undefined;
+    if (writeAuth(ctx.io.env, server, username, pw)) ctx.err(unencryptedWarning(configPath(ctx.io.env)));
+    return res?.Status ?? 'Login Succeeded';
+  };
+  if (!user && !password) {
+    const stored = readAuth(ctx.io.env, server);
+    if (stored?.username && stored.password) {
+      ctx.err(`Authenticating with existing credentials... [Username: ${stored.username}]\n\n Info -> To login with a different account, run 'tdock logout' followed by 'tdock login'\n\n\n`);
+      try {
+        ctx.out(`${await check(stored.username, stored.password)}\n`);
+        return 0;
+      } catch (err) {
+        ctx.err((err as { statusCode?: number }).statusCode === 401 ? 'Stored credentials invalid or expired\n' : `Login did not succeed, error: ${daemonMessage(err)}\n`);
+      }
+    }
+  }
+  if (!user || !password) throw new StatusError(1, 'Error: Cannot perform an interactive login from a non TTY device');
+  ctx.out(`${await check(user, password)}\n`);
   return 0;
 }
 
-/** `tdock logout [SERVER]` */
+/** `tdock logout [SERVER]`: docker/cli's runLogout (erases every form of the key it may be saved under). */
 export async function logout(ctx: CommandContext, argv: string[]): Promise<number> {
-  const parsed = parseArgs(makeCommand('logout', '[SERVER]', 'Log out from a registry'), argv, (t) => ctx.out(t));
+  const parsed = parseArgs(makeCommand('logout', '[SERVER]', 'Log out from a registry.\nIf no server is specified, the default is defined by the daemon.'), argv, (t) => ctx.out(t));
   if (!parsed) return 0;
-  const server = parsed.args[0] ?? 'https://index.docker.io/v1/';
-  ctx.out(removeAuth(ctx.io.env, server) ? `Removing login credentials for ${server}\n` : `Not logged in to ${server}\n`);
+  if (parsed.args.length > 1) throw new StatusError(1, `"tdock logout" requires at most 1 argument.\nSee 'tdock logout --help'.`);
+  const given = parsed.args[0] ?? '';
+  if (!given) {
+    ctx.out(`Removing login credentials for ${INDEX_SERVER}\n`);
+    removeAuth(ctx.io.env, [INDEX_SERVER]);
+    return 0;
+  }
+  const host = convertToHostname(given);
+  ctx.out(`Removing login credentials for ${host}\n`);
+  removeAuth(ctx.io.env, [given, host, `http://${host}`, `https://${host}`]);
   return 0;
 }
