@@ -3,6 +3,7 @@ import { StatusError, daemonMessage } from '../exit.js';
 import { collect, makeCommand, parseArgs } from '../flags.js';
 import { filtersJson } from '../filters.js';
 import { inspectKinds } from './inspect.js';
+import { humanSize } from '../format/index.js';
 
 function requireArgs(name: string, args: string[], min: number, exact = false): void {
   if (exact ? args.length !== min : args.length < min) {
@@ -22,11 +23,19 @@ export const GROUP_COMMANDS: Record<string, Record<string, string>> = {
   system: { df: 'Show tdock disk usage', events: 'Get real time events from the server', info: 'Display system-wide information', prune: 'Remove unused data' },
 };
 
-/** Help for a command group (`tdock volume`), or docker's error for an unknown subcommand. */
+/** The one-line description cobra prints under a group's usage. */
+const GROUP_DESCRIPTIONS: Record<string, string> = { volume: 'Manage volumes', network: 'Manage networks', system: 'Manage tdock' };
+
+/** Help for a command group (`tdock volume`, on stdout), or docker's error for an unknown subcommand. */
 export function groupHelp(ctx: CommandContext, group: string, sub: string | undefined, subs: Record<string, string>): number {
-  if (sub !== undefined && sub !== '--help' && sub !== '-h') throw new StatusError(1, `tdock ${group}: '${sub}' is not a tdock ${group} command.\nSee 'tdock ${group} --help'`);
-  const width = Math.max(...Object.keys(subs).map((k) => k.length)) + 3;
-  ctx.out(`Usage:  tdock ${group} COMMAND\n\nCommands:\n${Object.entries(subs).map(([k, v]) => `  ${k.padEnd(width)}${v}`).join('\n')}\n\nRun 'tdock ${group} COMMAND --help' for more information on a command.\n`);
+  if (sub !== undefined && sub !== '--help' && sub !== '-h') {
+    throw new StatusError(1, `tdock: unknown command: tdock ${group} ${sub}\n\nUsage:  tdock ${group} COMMAND\n\nRun 'tdock ${group} --help' for more information`);
+  }
+  // cobra: each name padded to max(11, longest name), then one space.
+  const width = Math.max(11, ...Object.keys(subs).map((k) => k.length));
+  const description = GROUP_DESCRIPTIONS[group] ? `${GROUP_DESCRIPTIONS[group]}\n\n` : '';
+  // Bare `tdock volume` prints to stderr (cobra's ShowHelp(Err)); `--help` to stdout.
+  (sub === undefined ? ctx.err.bind(ctx) : ctx.out.bind(ctx))(`Usage:  tdock ${group} COMMAND\n\n${description}Commands:\n${Object.entries(subs).map(([k, v]) => `  ${k.padEnd(width)} ${v}`).join('\n')}\n\nRun 'tdock ${group} COMMAND --help' for more information on a command.\n`);
   return 0;
 }
 
@@ -101,7 +110,7 @@ export async function volume(ctx: CommandContext, argv: string[]): Promise<numbe
     case 'inspect':
       return inspectKinds(ctx, rest, 'volume inspect', ['volume']);
     case 'prune':
-      return prune(ctx, rest, 'volume', async (filters) => (await ctx.docker()).pruneVolumes(filters), 'VolumesDeleted');
+      return volumePrune(ctx, rest);
     case 'ls':
     case 'list':
       return (await import('./lists.js')).volumeLs(ctx, rest);
@@ -115,22 +124,33 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
   const [sub, ...rest] = argv;
   switch (sub) {
     case 'create': {
+      // pflag StringSlice flags: repeatable, and comma-separated values split.
+      const slice = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',')];
       const cmd = makeCommand('network create', '[OPTIONS] NETWORK', 'Create a network')
         .option('--attachable', 'Enable manual container attachment')
+        .option('--aux-address <map>', 'Auxiliary IPv4 or IPv6 addresses used by Network driver', collect, [])
         .option('-d, --driver <string>', 'Driver to manage the Network', 'bridge')
-        .option('--gateway <ip>', 'IPv4 or IPv6 Gateway for the master subnet', collect, [])
+        .option('--gateway <strings>', 'IPv4 or IPv6 Gateway for the master subnet', slice, [])
         .option('--internal', 'Restrict external access to the network')
-        .option('--ip-range <range>', 'Allocate container ip from a sub-range', collect, [])
-        .option('--ipv6', 'Enable IPv6 networking')
+        .option('--ip-range <strings>', 'Allocate container ip from a sub-range', slice, [])
+        .option('--ipam-driver <string>', 'IP Address Management Driver', 'default')
+        .option('--ipam-opt <map>', 'Set IPAM driver specific options', collect, [])
+        .option('--ipv4', 'Enable or disable IPv4 address assignment (default true)')
+        .option('--ipv6', 'Enable or disable IPv6 address assignment')
         .option('--label <list>', 'Set metadata on a network', collect, [])
         .option('-o, --opt <map>', 'Set driver specific options', collect, [])
-        .option('--subnet <subnet>', 'Subnet in CIDR format that represents a network segment', collect, []);
+        .option('--subnet <strings>', 'Subnet in CIDR format that represents a network segment', slice, []);
       const parsed = parseArgs(cmd, rest, (t) => ctx.out(t));
       if (!parsed) return 0;
       requireArgs('network create', parsed.args, 1, true);
-      const o = parsed.opts as { attachable?: boolean; driver: string; gateway: string[]; internal?: boolean; ipRange: string[]; ipv6?: boolean; label: string[]; opt: string[]; subnet: string[] };
-      const config = o.subnet.map((Subnet, i) => ({ Subnet, ...(o.gateway[i] ? { Gateway: o.gateway[i] } : {}), ...(o.ipRange[i] ? { IPRange: o.ipRange[i] } : {}) }));
-      const net = (await (await ctx.docker()).createNetwork({ Name: parsed.args[0]!, Driver: o.driver, Internal: !!o.internal, Attachable: !!o.attachable, EnableIPv6: !!o.ipv6, IPAM: { Driver: 'default', Config: config, Options: {} }, Options: keyValues(o.opt), Labels: keyValues(o.label) })) as unknown as { id: string };
+      const o = parsed.opts as { attachable?: boolean; auxAddress: string[]; driver: string; gateway: string[]; internal?: boolean; ipRange: string[]; ipamDriver: string; ipamOpt: string[]; ipv4?: boolean; ipv6?: boolean; label: string[]; opt: string[]; subnet: string[] };
+      const { createIpamConfig } = await import('../ipam.js');
+      const ipam = createIpamConfig({ driver: o.ipamDriver, subnets: o.subnet, ipRanges: o.ipRange, gateways: o.gateway, auxAddresses: keyValues(o.auxAddress), driverOpts: keyValues(o.ipamOpt) });
+      const body = {
+        Name: parsed.args[0]!, Driver: o.driver, Options: keyValues(o.opt), IPAM: ipam, Internal: !!o.internal, Attachable: !!o.attachable, Labels: keyValues(o.label),
+        ...(o.ipv4 !== undefined ? { EnableIPv4: o.ipv4 } : {}), ...(o.ipv6 !== undefined ? { EnableIPv6: o.ipv6 } : {}),
+      };
+      const net = (await (await ctx.docker()).createNetwork(body)) as unknown as { id: string };
       ctx.out(`${net.id}\n`);
       return 0;
     }
@@ -150,7 +170,8 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
           ctx.err(`${daemonMessage(err)}\n`);
         }
       }
-      return failed ? 1 : 0;
+      if (failed) throw new StatusError(1, 'exit status 1');
+      return 0;
     }
     case 'connect':
     case 'disconnect': {
@@ -169,7 +190,7 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
     case 'inspect':
       return inspectKinds(ctx, rest, 'network inspect', ['network']);
     case 'prune':
-      return prune(ctx, rest, 'network', async (filters) => (await ctx.docker()).pruneNetworks(filters), 'NetworksDeleted');
+      return networkPrune(ctx, rest);
     case 'ls':
     case 'list':
       return (await import('./lists.js')).networkLs(ctx, rest);
@@ -178,17 +199,39 @@ export async function network(ctx: CommandContext, argv: string[]): Promise<numb
   }
 }
 
-/** The `prune` subcommands: -f skips the question (without it we refuse when stdin is not a terminal). */
-async function prune(ctx: CommandContext, argv: string[], what: string, call: (opts: { filters?: string }) => Promise<unknown>, key: string): Promise<number> {
-  const cmd = makeCommand(`${what} prune`, '[OPTIONS]', `Remove unused ${what}s`).option('-f, --force', 'Do not prompt for confirmation').option('--filter <filter>', 'Provide filter values', collect, []);
+/** `tdock volume prune [-a] [-f] [--filter]`: docker/cli volume runPrune. */
+async function volumePrune(ctx: CommandContext, argv: string[]): Promise<number> {
+  const cmd = makeCommand('volume prune', '[OPTIONS]', 'Remove unused local volumes')
+    .option('-a, --all', 'Remove all unused volumes, not just anonymous ones')
+    .option('--filter <filter>', 'Provide filter values (e.g. "label=<label>")', collect, [])
+    .option('-f, --force', 'Do not prompt for confirmation');
   const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
   if (!parsed) return 0;
+  if (parsed.args.length) throw new StatusError(1, `"tdock volume prune" accepts no arguments.\nSee 'tdock volume prune --help'.`);
+  const o = parsed.opts as { all?: boolean; force?: boolean; filter: string[] };
+  const filters = JSON.parse(filtersJson(o.filter) ?? '{}') as Record<string, Record<string, boolean>>;
+  if (o.all && filters.all) throw new StatusError(1, 'conflicting options: cannot specify both --all and --filter all=1');
+  const what = o.all ? 'all local volumes' : 'anonymous local volumes';
+  const { confirm, pruneVolumes, printReport } = await import('../prune.js');
+  if (!o.force && !(await confirm(ctx, `WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue?`))) return 0;
+  const r = await pruneVolumes(await ctx.docker(), filters, !!o.all);
+  printReport(ctx, r);
+  ctx.out(`Total reclaimed space: ${humanSize(r.space)}\n`);
+  return 0;
+}
+
+/** `tdock network prune [-f] [--filter]`: docker/cli network runPrune (no space line). */
+async function networkPrune(ctx: CommandContext, argv: string[]): Promise<number> {
+  const cmd = makeCommand('network prune', '[OPTIONS]', 'Remove all unused networks')
+    .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, [])
+    .option('-f, --force', 'Do not prompt for confirmation');
+  const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
+  if (!parsed) return 0;
+  if (parsed.args.length) throw new StatusError(1, `"tdock network prune" accepts no arguments.\nSee 'tdock network prune --help'.`);
   const o = parsed.opts as { force?: boolean; filter: string[] };
-  if (!o.force) throw new StatusError(1, `tdock ${what} prune: refusing to prune without confirmation; pass -f`);
-  const f = filtersJson(o.filter);
-  const res = (await call(f ? { filters: f } : {})) as Record<string, unknown>;
-  const deleted = (res[key] as string[] | null) ?? [];
-  if (deleted.length) ctx.out(`Deleted ${what[0]!.toUpperCase()}${what.slice(1)}s:\n${deleted.join('\n')}\n\n`);
-  if (typeof res.SpaceReclaimed === 'number') ctx.out(`Total reclaimed space: ${res.SpaceReclaimed}B\n`);
+  const filters = JSON.parse(filtersJson(o.filter) ?? '{}') as Record<string, Record<string, boolean>>;
+  const { confirm, pruneNetworks, printReport } = await import('../prune.js');
+  if (!o.force && !(await confirm(ctx, 'WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue?'))) return 0;
+  printReport(ctx, await pruneNetworks(await ctx.docker(), filters));
   return 0;
 }

@@ -2,7 +2,7 @@ import type { CommandContext } from '../context.js';
 import { StatusError } from '../exit.js';
 import { collect, makeCommand, parseArgs } from '../flags.js';
 import { filtersJson } from '../filters.js';
-import { bytesSize, humanSize, humanSizeWithPrecision, renderTemplate, tabwrite, DOCKER_TABWRITER } from '../format/index.js';
+import { bytesSize, humanSize, humanSizeWithPrecision, naturalLess, renderTemplate, tabwrite, DOCKER_TABWRITER } from '../format/index.js';
 
 /** The parts of Docker's stats JSON that `docker stats` shows. */
 interface StatsJson {
@@ -134,6 +134,7 @@ async function df(ctx: CommandContext, argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `tdock system prune`: docker/cli system runPrune (containers, networks, [volumes], images, build cache). */
 async function prune(ctx: CommandContext, argv: string[]): Promise<number> {
   const cmd = makeCommand('system prune', '[OPTIONS]', 'Remove unused data')
     .option('-a, --all', 'Remove all unused images not just dangling ones')
@@ -142,26 +143,41 @@ async function prune(ctx: CommandContext, argv: string[]): Promise<number> {
     .option('--volumes', 'Prune anonymous volumes');
   const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
   if (!parsed) return 0;
+  if (parsed.args.length) throw new StatusError(1, `"tdock system prune" accepts no arguments.\nSee 'tdock system prune --help'.`);
   const o = parsed.opts as { all?: boolean; filter: string[]; force?: boolean; volumes?: boolean };
-  if (!o.force) throw new StatusError(1, 'tdock system prune: refusing to prune without confirmation; pass -f');
+  const filters = JSON.parse(filtersJson(o.filter) ?? '{}') as Record<string, Record<string, boolean>>;
+  if (o.volumes && filters.until) throw new StatusError(1, 'ERROR: The "until" filter is not supported with "--volumes"');
+  const p = await import('../prune.js');
+  if (!o.force && !(await p.confirm(ctx, confirmationMessage(o.all === true, o.volumes === true, filters)))) return 0;
   const docker = await ctx.docker();
-  const f = filtersJson(o.filter);
-  const base = f ? { filters: f } : {};
+  const steps = [
+    () => p.pruneContainers(docker, filters),
+    () => p.pruneNetworks(docker, filters),
+    ...(o.volumes ? [() => p.pruneVolumes(docker, filters, false)] : []),
+    () => p.pruneImages(docker, filters, !!o.all),
+    () => p.pruneBuildCache(docker, filters, !!o.all),
+  ];
   let reclaimed = 0;
-  const c = (await docker.pruneContainers(base)) as { ContainersDeleted?: string[] | null; SpaceReclaimed?: number };
-  if (c.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${c.ContainersDeleted.join('\n')}\n\n`);
-  reclaimed += c.SpaceReclaimed ?? 0;
-  const n = (await docker.pruneNetworks(base)) as { NetworksDeleted?: string[] | null };
-  if (n.NetworksDeleted?.length) ctx.out(`Deleted Networks:\n${n.NetworksDeleted.join('\n')}\n\n`);
-  if (o.volumes) {
-    const v = (await docker.pruneVolumes(base)) as { VolumesDeleted?: string[] | null; SpaceReclaimed?: number };
-    if (v.VolumesDeleted?.length) ctx.out(`Deleted Volumes:\n${v.VolumesDeleted.join('\n')}\n\n`);
-    reclaimed += v.SpaceReclaimed ?? 0;
+  for (const step of steps) {
+    const r = await step();
+    reclaimed += r.space;
+    p.printReport(ctx, r);
   }
-  const imgFilters = f ? JSON.parse(f) as Record<string, Record<string, boolean>> : {};
-  const i = (await docker.pruneImages({ filters: JSON.stringify({ ...imgFilters, dangling: { [o.all ? 'false' : 'true']: true } }) })) as { ImagesDeleted?: { Untagged?: string; Deleted?: string }[] | null; SpaceReclaimed?: number };
-  if (i.ImagesDeleted?.length) ctx.out(`Deleted Images:\n${i.ImagesDeleted.map((x) => (x.Untagged ? `untagged: ${x.Untagged}` : `deleted: ${x.Deleted}`)).join('\n')}\n\n`);
-  reclaimed += i.SpaceReclaimed ?? 0;
-  ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(reclaimed, 3)}\n`);
+  ctx.out(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
   return 0;
+}
+
+/** docker/cli's confirmationTemplate for `system prune`. */
+function confirmationMessage(all: boolean, volumes: boolean, filters: Record<string, Record<string, boolean>>): string {
+  const warnings = [
+    'all stopped containers',
+    'all networks not used by at least one container',
+    ...(volumes ? ['all anonymous volumes not used by at least one container'] : []),
+    all ? 'all images without at least one container associated to them' : 'all dangling images',
+    all ? 'all build cache' : 'unused build cache',
+  ];
+  const shown = ['label', 'label!', 'until'].flatMap((name) => Object.keys(filters[name] ?? {}).map((v) => `${name}=${v}`));
+  shown.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+  const filterText = shown.length ? `\n  Items to be pruned will be filtered with:${shown.map((f) => `\n  - ${f}`).join('')}\n` : '';
+  return `WARNING! This will remove:${warnings.map((w) => `\n  - ${w}`).join('')}\n${filterText}\nAre you sure you want to continue?`;
 }
