@@ -3,7 +3,7 @@ import type { CommandContext } from '../context.js';
 import { StatusError } from '../exit.js';
 import { collect, makeCommand, parseArgs } from '../flags.js';
 import { filtersJson } from '../filters.js';
-import { renderTemplate, tabwrite, DOCKER_TABWRITER, humanSizeWithPrecision, timeAgo } from '../format/index.js';
+import { goStructValue, renderTemplate, tabwrite, DOCKER_TABWRITER, humanSizeWithPrecision, naturalLess, timeAgo } from '../format/index.js';
 import { StreamError } from '../progress.js';
 
 function need(name: string, args: string[], n: number, exact = true): void {
@@ -22,25 +22,32 @@ export async function top(ctx: CommandContext, argv: string[]): Promise<number> 
   return 0;
 }
 
-/** `tdock port CONTAINER [PRIVATE_PORT[/PROTO]]` */
+/** Go's net.JoinHostPort. */
+function joinHostPort(host: string, port: string): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** `tdock port CONTAINER [PRIVATE_PORT[/PROTO]]`: docker/cli's runPort (natural order, tcp by default). */
 export async function port(ctx: CommandContext, argv: string[]): Promise<number> {
   const parsed = parseArgs(makeCommand('port', 'CONTAINER [PRIVATE_PORT[/PROTO]]', 'List port mappings or a specific mapping for the container'), argv, (t) => ctx.out(t));
   if (!parsed) return 0;
-  need('port', parsed.args, 1, false);
+  if (parsed.args.length < 1 || parsed.args.length > 2) throw new StatusError(1, `"tdock port" requires at least 1 and at most 2 arguments.\nSee 'tdock port --help'.`);
+  const [name, wanted] = parsed.args as [string, string | undefined];
   const docker = await ctx.docker();
-  const info = await docker.getContainer(parsed.args[0]!).inspect();
+  const info = await docker.getContainer(name).inspect();
   const ports = (info.NetworkSettings.Ports ?? {}) as Record<string, { HostIp: string; HostPort: string }[] | null>;
-  const want = parsed.args[1] ? (parsed.args[1].includes('/') ? parsed.args[1] : `${parsed.args[1]}/tcp`) : undefined;
-  const lines: string[] = [];
-  for (const key of Object.keys(ports).sort()) {
-    if (want && key !== want) continue;
-    for (const b of ports[key] ?? []) {
-      const host = `${b.HostIp.includes(':') ? `[${b.HostIp}]` : b.HostIp || '0.0.0.0'}:${b.HostPort}`;
-      lines.push(want ? host : `${key} -> ${host}`);
-    }
+  const out: string[] = [];
+  if (wanted !== undefined) {
+    const [num = '', proto = 'tcp'] = wanted.split('/');
+    if (!/^\d+$/.test(num) || Number(num) > 65535) throw new StatusError(1, `Error: invalid port (${num}): strconv.ParseUint: parsing ${JSON.stringify(num)}: ${/^\d+$/.test(num) ? 'value out of range' : 'invalid syntax'}`);
+    const frontends = ports[`${num}/${proto || 'tcp'}`];
+    if (!frontends?.length) throw new StatusError(1, `Error: No public port '${wanted}' published for ${name}`);
+    for (const b of frontends) out.push(joinHostPort(b.HostIp, b.HostPort));
+  } else {
+    for (const [key, frontends] of Object.entries(ports)) for (const b of frontends ?? []) out.push(`${key} -> ${joinHostPort(b.HostIp, b.HostPort)}`);
   }
-  if (want && lines.length === 0) throw new StatusError(1, `Error: No public port '${want}' published for ${parsed.args[0]}`);
-  ctx.out(lines.map((l) => `${l}\n`).join(''));
+  out.sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+  if (out.length) ctx.out(`${out.join('\n')}\n`);
   return 0;
 }
 
@@ -71,16 +78,63 @@ export async function history(ctx: CommandContext, argv: string[]): Promise<numb
   return 0;
 }
 
-/** `tdock events`: streams events until interrupted (or --until). */
+/** Go's time.Unix(0, ns).Format("2006-01-02T15:04:05.000000000Z07:00") in the local time zone. */
+export function rfc3339NanoFixed(ns: bigint): string {
+  const ms = Number(ns / 1_000_000n);
+  const offset = -new Date(ms).getTimezoneOffset();
+  const local = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
+  const frac = String(((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).padStart(9, '0');
+  const zone = offset === 0 ? 'Z' : `${offset > 0 ? '+' : '-'}${String(Math.trunc(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
+  return `${local}.${frac}${zone}`;
+}
+
+interface EventMessage {
+  status?: string;
+  id?: string;
+  from?: string;
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes?: Record<string, string> };
+  scope?: string;
+  time?: number;
+  timeNano?: number;
+}
+
+/** docker/cli prettyPrintEvent; `nanos` are the digits of timeNano as sent (JSON numbers lose them). */
+export function prettyEvent(e: EventMessage, nanos: bigint): string {
+  const time = nanos !== 0n ? `${rfc3339NanoFixed(nanos)} ` : e.time ? `${rfc3339NanoFixed(BigInt(e.time) * 1_000_000_000n)} ` : '';
+  const attrs = Object.keys(e.Actor.Attributes ?? {}).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((k) => `${k}=${e.Actor.Attributes![k]}`);
+  return `${time}${e.Type} ${e.Action} ${e.Actor.ID}${attrs.length ? ` (${attrs.join(', ')})` : ''}\n`;
+}
+
+/** An events.Message as a Go struct (field order for `{{json .}}`; omitempty where docker has it). */
+function eventStruct(e: EventMessage): EventMessage {
+  return goStructValue({
+    ...(e.status ? { status: e.status } : {}), ...(e.id ? { id: e.id } : {}), ...(e.from ? { from: e.from } : {}),
+    Type: e.Type ?? '', Action: e.Action ?? '', Actor: goStructValue({ ID: e.Actor?.ID ?? '', Attributes: e.Actor?.Attributes ?? {} }),
+    scope: e.scope ?? '', time: e.time ?? 0, timeNano: e.timeNano ?? 0,
+  });
+}
+
+/** `tdock events`: streams events until interrupted (or --until), as docker/cli's runEvents. */
 export async function events(ctx: CommandContext, argv: string[]): Promise<number> {
   const cmd = makeCommand('events', '[OPTIONS]', 'Get real time events from the server')
     .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
-    .option('--format <string>', 'Format the output using the given Go template')
+    .option('--format <string>', 'Format output using a custom template:\n\'json\':             Print in JSON format\n\'TEMPLATE\':         Print output using the given Go template.')
     .option('--since <string>', 'Show all events created since timestamp')
     .option('--until <string>', 'Stream events until this timestamp');
   const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
   if (!parsed) return 0;
+  if (parsed.args.length) throw new StatusError(1, `"tdock events" accepts no arguments.\nSee 'tdock events --help'.`);
   const o = parsed.opts as { filter: string[]; format?: string; since?: string; until?: string };
+  const format = o.format === 'json' ? '{{json .}}' : o.format;
+  if (format) {
+    try {
+      renderTemplate(format, eventStruct({ Type: '', Action: '', Actor: { ID: '' } }));
+    } catch (err) {
+      throw new StatusError(64, `Error parsing format: ${(err as Error).message}`);
+    }
+  }
   const { timestampArg } = await import('./logs.js');
   const docker = await ctx.docker();
   const now = Date.now();
@@ -94,15 +148,9 @@ export async function events(ctx: CommandContext, argv: string[]): Promise<numbe
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       if (!line) continue;
-      const e = JSON.parse(line) as { Type: string; Action: string; Actor: { ID: string; Attributes?: Record<string, string> }; timeNano: number };
-      if (o.format) {
-        ctx.out(`${renderTemplate(o.format, e)}\n`);
-        continue;
-      }
-      const attrs = Object.entries(e.Actor.Attributes ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(', ');
-      const ns = BigInt(e.timeNano);
-      const time = new Date(Number(ns / 1_000_000n)).toISOString().replace(/\.\d+Z$/, `.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`);
-      ctx.out(`${time} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs ? ` (${attrs})` : ''}\n`);
+      const e = JSON.parse(line) as EventMessage;
+      if (format) ctx.out(`${renderTemplate(format, eventStruct(e))}\n`);
+      else ctx.out(prettyEvent(e, BigInt(/"timeNano":\s*(\d+)/.exec(line)?.[1] ?? '0')));
     }
   }
   return 0;

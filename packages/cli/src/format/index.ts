@@ -1,6 +1,6 @@
 // docker-style output: Go templates for --format, tabwriter tables, human units, list writers.
 export * from './api-types.js';
-export { GoTemplate, GoStruct, renderTemplate, goJson, BASIC_FUNCS, HEADER_FUNCS, type TemplateFunc } from './template.js';
+export { GoTemplate, GoStruct, renderTemplate, goJson, goStructValue, BASIC_FUNCS, HEADER_FUNCS, type TemplateFunc } from './template.js';
 export { parseTemplate, type ParsedTemplate } from './template-parse.js';
 export { goSprintf, goSprint, goSprintln, goValueString } from './printf.js';
 export { tabwrite, DOCKER_TABWRITER, type TabwriterOptions } from './tabwriter.js';

@@ -39,7 +39,16 @@ function htmlEscapeJson(s: string): string {
   return s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
-/** Go's `encoding/json` with `SetEscapeHTML(false)`: maps with sorted keys. */
+/** Marks a plain object as a Go struct: `{{json .}}` keeps its keys in their (field) order. */
+const STRUCT_ORDER = Symbol('go struct field order');
+
+/** Returns `obj`, marked so that goJson keeps its key order (a Go struct's), where maps sort theirs. */
+export function goStructValue<T extends object>(obj: T): T {
+  Object.defineProperty(obj, STRUCT_ORDER, { value: true, enumerable: false });
+  return obj;
+}
+
+/** Go's `encoding/json` with `SetEscapeHTML(false)`: maps with sorted keys, structs in field order. */
 export function goJson(v: unknown): string {
   if (v instanceof GoStruct) return v.marshalJSON();
   if (v === undefined || (v as unknown) === NO_VALUE) return 'null';
@@ -47,7 +56,9 @@ export function goJson(v: unknown): string {
     if (Array.isArray(x)) return x.map(sort);
     if (x !== null && typeof x === 'object') {
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) out[k] = sort((x as Record<string, unknown>)[k]);
+      const keys = Object.keys(x);
+      if (!(x as Record<symbol, unknown>)[STRUCT_ORDER]) keys.sort();
+      for (const k of keys) out[k] = sort((x as Record<string, unknown>)[k]);
       return out;
     }
     return x;
