@@ -76,13 +76,62 @@ export const wait = (ctx: CommandContext, argv: string[]): Promise<number> =>
     return String(r.StatusCode);
   });
 
-/** `tdock start [-a] [-i] CONTAINER...` */
+/**
+ * `tdock start [-a] [-i] CONTAINER...`: docker/cli's runStart. With -a or -i one container is
+ * attached before it starts and its exit code becomes ours; otherwise each is started in turn.
+ */
 export async function start(ctx: CommandContext, argv: string[]): Promise<number> {
-  return eachContainer(
-    ctx, 'start', 'Start one or more stopped containers', argv,
-    (c) => c.option('-a, --attach', "Attach STDOUT/STDERR and forward signals").option('-i, --interactive', "Attach container's STDIN").option('--detach-keys <string>', 'Override the key sequence for detaching a container'),
-    async (d, id) => void (await d.getContainer(id).start()),
-  );
+  const cmd = makeCommand('start', '[OPTIONS] CONTAINER [CONTAINER...]', 'Start one or more stopped containers')
+    .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals')
+    .option('--detach-keys <string>', 'Override the key sequence for detaching a container')
+    .option('-i, --interactive', "Attach container's STDIN");
+  const parsed = parseArgs(cmd, argv, (t) => ctx.out(t));
+  if (!parsed) return 0;
+  if (parsed.args.length < 1) throw new StatusError(1, `"tdock start" requires at least 1 argument.\nSee 'tdock start --help'.`);
+  const o = parsed.opts as { attach?: boolean; interactive?: boolean; detachKeys?: string };
+  const docker = await ctx.docker();
+  if (o.attach || o.interactive) {
+    if (parsed.args.length > 1) throw new StatusError(1, 'you cannot start and attach multiple containers at once');
+    const { attachStreams, followTerminalSize } = await import('../attach.js');
+    const { registerWait } = await import('../wait.js');
+    const info = await docker.getContainer(parsed.args[0]!).inspect();
+    const container = docker.getContainer(info.Id);
+    const tty = !!info.Config.Tty;
+    const session = await attachStreams(ctx, container, { stdin: !!o.interactive && !!info.Config.OpenStdin, tty, ...(o.detachKeys ? { detachKeys: o.detachKeys } : {}) });
+    const { result: exit } = await registerWait(ctx, info.Id, info.HostConfig.AutoRemove ? 'removed' : 'next-exit');
+    try {
+      await container.start();
+    } catch (err) {
+      session.socket.destroy();
+      if (info.HostConfig.AutoRemove) await exit.catch(() => undefined);
+      throw err;
+    }
+    const stopResize = tty ? followTerminalSize(ctx, (h, w) => container.resize({ h, w })) : () => {};
+    try {
+      await session.done;
+    } finally {
+      stopResize();
+    }
+    if (session.detached()) return 0;
+    const status = await exit.catch(() => undefined);
+    return status?.StatusCode ?? 0;
+  }
+  const failed: string[] = [];
+  for (const id of parsed.args) {
+    try {
+      await docker.getContainer(id).start();
+      ctx.out(`${id}\n`);
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 304) {
+        ctx.out(`${id}\n`);
+        continue;
+      }
+      ctx.err(`${daemonMessage(err)}\n`);
+      failed.push(id);
+    }
+  }
+  if (failed.length) throw new StatusError(1, `Error: failed to start containers: ${failed.join(', ')}`);
+  return 0;
 }
 
 /** `tdock rename CONTAINER NEW_NAME` */
