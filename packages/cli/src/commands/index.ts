@@ -98,6 +98,8 @@ export const ALIASES: Record<string, string[]> = {
   'image rm': ['rmi'],
   'image remove': ['rmi'],
   'system info': ['info'],
+  'image inspect': ['inspect', '--type', 'image'],
+  'container inspect': ['inspect', '--type', 'container'],
 };
 
 export function lookupCommand(argv: string[]): { entry: Entry; rest: string[]; name: string } | undefined {

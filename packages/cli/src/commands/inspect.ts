@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import type { CommandContext } from '../context.js';
-import { StatusError } from '../exit.js';
+import { StatusError, daemonMessage } from '../exit.js';
 import { makeCommand, parseArgs } from '../flags.js';
 import { renderTemplate } from '../format/index.js';
 
@@ -37,17 +37,20 @@ export async function inspectKinds(ctx: CommandContext, argv: string[], name: st
   let failed = false;
   for (const target of parsed.args) {
     let value: unknown;
+    let notFound: unknown;
     for (const kind of order) {
       try {
         value = await inspectOne(docker, kind, target, !!o.size);
         break;
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+        notFound = err;
       }
     }
     if (value === undefined) {
       failed = true;
-      ctx.err(`Error: No such object: ${target}\n`);
+      // A typed inspect (`volume inspect`, `--type image`) reports the daemon's own words, as docker does.
+      ctx.err(order.length === 1 ? `${daemonMessage(notFound)}\n` : `Error: No such object: ${target}\n`);
     } else found.push(value);
   }
   if (o.format) for (const v of found) ctx.out(`${renderTemplate(o.format, v)}\n`);
