@@ -70,9 +70,16 @@ export function createImageService(deps: ImageServiceDeps): ImageService {
     },
     async pull({ fromImage, tag, platform, auth, progress, signal }) {
       const ref = pullReference(fromImage, tag);
-      progress.status(`Pulling from ${remoteName(ref)}`, ref.digest ?? ref.tag ?? 'latest');
       const r = await withClient(auth, async (client) => {
-        const image = await client.getImage(ref, { signal, ...(platform ? { platform } : {}) });
+        const image = await client.getImage(ref, { signal, ...(platform ? { platform } : {}) }).catch((err: unknown) => {
+          // dockerd answers a refused pull with 500 (errdefs.Unknown), never 401: on a 401 the docker
+          // CLI would start its "Login prior to pull" prompt.
+          if (err instanceof TdockError && (err.kind === 'unauthorized' || err.kind === 'forbidden')) throw new TdockError('internal', err.message, { cause: err });
+          throw err;
+        });
+        // As moby, only once the manifest is in: an unknown image or refused credentials before it
+        // are a plain HTTP error ("Error response from daemon: ..."), not a line in the stream.
+        progress.status(`Pulling from ${remoteName(ref)}`, ref.digest ?? ref.tag ?? 'latest');
         return store.pull(image, { signal, onProgress: (e) => progress.progress(e.id, e.status, e.current, e.total) });
       });
       progress.status(`Digest: ${r.digest}`);
