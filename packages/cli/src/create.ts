@@ -42,9 +42,12 @@ function statusCode(err: unknown): number | undefined {
 
 /**
  * Creates the container as docker does: on "No such image" (404) it prints "Unable to find image",
- * pulls (unless --pull=never) and tries again; --pull=always pulls first. Daemon errors exit 125.
+ * pulls (unless --pull=never) and tries again; --pull=always pulls first. Daemon errors exit 125 for
+ * run, 1 for create.
  */
-export async function createContainer(ctx: CommandContext, p: ParsedCreate, body: CreateBody): Promise<Dockerode.Container> {
+export async function createContainer(ctx: CommandContext, p: ParsedCreate, body: CreateBody, command: 'run' | 'create' = 'run'): Promise<Dockerode.Container> {
+  // docker create returns the daemon's error as is (exit 1); docker run wraps it (exit 125).
+  const failure = (err: unknown): StatusError => (command === 'create' ? new StatusError(1, daemonMessage(err)) : new StatusError(125, `tdock: ${daemonMessage(err)}.\nSee 'tdock run --help'.`));
   const docker = await ctx.docker();
   const pull = p.flags.pull ?? 'missing';
   if (!['always', 'missing', 'never'].includes(pull)) throw new StatusError(125, `invalid pull option: '${pull}': must be one of "always", "missing" or "never"`);
@@ -54,7 +57,7 @@ export async function createContainer(ctx: CommandContext, p: ParsedCreate, body
     try {
       await pullImage(ctx, p.image, { platform: p.flags.platform, quiet: p.flags.quiet, forRun: true });
     } catch (err) {
-      throw new StatusError(125, `tdock: ${daemonMessage(err)}.\nSee 'tdock run --help'.`);
+      throw failure(err);
     }
   };
   try {
@@ -72,6 +75,6 @@ export async function createContainer(ctx: CommandContext, p: ParsedCreate, body
     return container;
   } catch (err) {
     if (err instanceof StatusError) throw err;
-    throw new StatusError(125, `tdock: ${daemonMessage(err)}.\nSee 'tdock run --help'.`);
+    throw failure(err);
   }
 }

@@ -6,7 +6,7 @@ export async function run(ctx: CommandContext, argv: string[]): Promise<number> 
   const parsed = parseCreateArgs(ctx, 'create', argv);
   if (!parsed) return 0;
   const body = buildCreateBody(ctx, parsed);
-  const container = await createContainer(ctx, parsed, body);
+  const container = await createContainer(ctx, parsed, body, 'create');
   ctx.out(`${container.id}\n`);
   return 0;
 }

@@ -346,9 +346,57 @@ export async function login(ctx: CommandContext, argv: string[]): Promise<number
       }
     }
   }
-  if (!user || !password) throw new StatusError(1, 'Error: Cannot perform an interactive login from a non TTY device');
-  ctx.out(`${await check(user, password)}\n`);
+  const stdin = ctx.io.stdin as NodeJS.ReadStream | undefined;
+  if ((!user || !password) && !stdin?.isTTY) throw new StatusError(1, 'Error: Cannot perform an interactive login from a non TTY device');
+  const creds = await promptCredentials(ctx, stdin!, user, password, readAuth(ctx.io.env, server)?.username ?? '');
+  ctx.out(`${await check(creds.username, creds.password)}\n`);
   return 0;
+}
+
+/** docker/cli prompt.ReadInput: writes the prompt, reads one line from the terminal, trimmed. */
+function readInput(ctx: CommandContext, stdin: NodeJS.ReadStream, prompt: string): Promise<string> {
+  ctx.out(prompt);
+  return new Promise((resolve) => {
+    let buf = '';
+    const done = (line: string): void => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause();
+      resolve(line.trim());
+    };
+    const onData = (chunk: Buffer): void => {
+      buf += chunk.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) done(buf.slice(0, nl));
+    };
+    const onEnd = (): void => done(buf);
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.resume();
+  });
+}
+
+/** docker/cli PromptUserForCredentials on a terminal: "Username (stored): ", then "Password: " without echo. */
+async function promptCredentials(ctx: CommandContext, stdin: NodeJS.ReadStream, user: string, password: string, stored: string): Promise<{ username: string; password: string }> {
+  let username = user.trim();
+  if (!username) {
+    username = (await readInput(ctx, stdin, stored ? `Username (${stored}): ` : 'Username: ')) || stored;
+    if (!username) throw new StatusError(1, 'Error: Non-null Username Required');
+  }
+  let pw = password.trim();
+  if (!pw) {
+    const { spawnSync } = await import('node:child_process');
+    const stty = (arg: string): void => void spawnSync('stty', [arg], { stdio: [(stdin as unknown as { fd?: number }).fd ?? 0, 'ignore', 'ignore'] });
+    stty('-echo');
+    try {
+      pw = await readInput(ctx, stdin, 'Password: ');
+    } finally {
+      stty('echo');
+    }
+    ctx.out('\n');
+    if (!pw) throw new StatusError(1, 'Error: Password Required');
+  }
+  return { username, password: pw };
 }
 
 /** `tdock logout [SERVER]`: docker/cli's runLogout (erases every form of the key it may be saved under). */
