@@ -70,7 +70,7 @@ export interface IpamConfig {
   Subnet: string;
   IPRange?: string;
   Gateway?: string;
-  AuxiliaryAddresses: Record<string, string>;
+  AuxiliaryAddresses?: Record<string, string>;
 }
 
 /** createIPAMConfig with docker's errors (exit 1). */
@@ -114,10 +114,12 @@ export function createIpamConfig(o: IpamOptions): { Driver: string; Config: Ipam
     let match = false;
     for (const s of o.subnets) {
       if (!subnetMatches(s, addr)) continue;
-      data.get(s)!.AuxiliaryAddresses[key] = addr;
+      data.get(s)!.AuxiliaryAddresses![key] = addr;
       match = true;
     }
     if (!match) throw new StatusError(1, `no matching subnet for aux-address ${addr}`);
   }
-  return { Driver: o.driver, Config: [...data.values()], Options: o.driverOpts };
+  // Go's omitempty: no AuxiliaryAddresses key when there are none.
+  const config = [...data.values()].map((c) => (Object.keys(c.AuxiliaryAddresses ?? {}).length ? c : (({ AuxiliaryAddresses: _, ...rest }) => rest)(c)));
+  return { Driver: o.driver, Config: config, Options: o.driverOpts };
 }
