@@ -3,20 +3,18 @@
 // too-new API version, and a bounded fast-check fuzz of the create body. Docker's status and message,
 // and the daemon keeps answering.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import fc from 'fast-check';
 import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { runCommand, type Result } from './support.js';
 
 const DOCKER = '/usr/local/bin/docker';
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'];
 
 type Body = { message?: string; Id?: string } & Record<string, unknown>;
 interface Reply { status: number; type: string | undefined; body: string; json: () => Body }
-interface Result { code: number; stdout: string; stderr: string }
-
 function request(socketPath: string, method: string, urlPath: string, body?: string | Buffer, contentType = 'application/json'): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {};
@@ -38,16 +36,7 @@ function request(socketPath: string, method: string, urlPath: string, body?: str
   });
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Result> => runCommand(cmd, args, { env, cwd });
 
 /** A one-file ustar archive whose entry name is taken verbatim (so it may contain `..`). */
 function tarOf(name: string, content: string): Buffer {

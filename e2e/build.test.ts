@@ -2,31 +2,19 @@
 // clients: the stream as dockerd 20.10 prints it (compared with a real dockerd), intermediate images (`images -a`,
 // `history`, Parent, rmi), --force-rm, --cache-from, --platform, and the resource flags reaching RUN containers.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   KitSkipError, fixtures, startDockerd, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots,
 } from '@tdock/testkit';
+import { runCommand, type Result } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCKER = '/usr/local/bin/docker';
 const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Promise<Result> => runCommand(cmd, args, { env, cwd, input });
 
 /** A build's output with what legitimately differs between two daemons taken out: IDs, the context size, dockerd's warnings. */
 function normaliseBuild(text: string): string {

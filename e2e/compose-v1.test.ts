@@ -1,27 +1,16 @@
 // Debian's docker-compose 1.29 (docker-py 5) against the built tdockd: a two-service project with a
 // named volume and `network_mode: host`. compose 1.29 names containers <project>_<service>_1.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { runCommand, type Result } from './support.js';
 
 const DOCKER = '/usr/local/bin/docker';
 const DOCKER_COMPOSE = '/usr/bin/docker-compose';
 const PROJECT = 'e2ecv1';
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<Result> => runCommand(cmd, args, { env, cwd });
 
 const service = (name: string, image: string, cmd: string): string => `  ${name}:
     image: ${image}

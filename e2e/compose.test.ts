@@ -1,30 +1,19 @@
 // tdock compose against tdockd: a corpus of small projects, and docker-compose 1.29 reading the same
 // project. Images come from the kit registry (interpolated into the files as ${IMG}).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { runCommand, type Result } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
 const DOCKER = '/usr/local/bin/docker';
 const DOCKER_COMPOSE = '/usr/bin/docker-compose';
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function run(cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
+const run = (cmd: string, args: string[], opts: { env: NodeJS.ProcessEnv; cwd?: string }): Promise<Result> => runCommand(cmd, args, opts);
 
 const SERVER = `["sh", "-c", "trap 'exit 0' TERM; echo up; while true; do sleep 0.1; done"]`;
 

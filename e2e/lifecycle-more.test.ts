@@ -2,12 +2,12 @@
 // temporary roots (its own bridge from tdockdArgs), the real docker CLI and dockerode, busybox from the
 // kit registry. Containers trap TERM or are stopped with -t 0; every wait is a bounded poll.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { runCommand, type Result, ok } from './support.js';
 
 const DOCKER = '/usr/local/bin/docker';
 const CGROUP = '/sys/fs/cgroup';
@@ -16,25 +16,7 @@ const LOOP = 'trap "exit 0" TERM; while true; do sleep 0.1; done';
 /** Waits for /tmp/go, removes it and exits 5: a container that exits when told to, every run. */
 const EXIT_ON_GO = 'trap "exit 0" TERM; while [ ! -f /tmp/go ]; do sleep 0.05; done; rm /tmp/go; exit 5';
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
-  });
-}
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r;
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Result> => runCommand(cmd, args, { env, input });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

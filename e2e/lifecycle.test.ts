@@ -1,32 +1,19 @@
 // The container lifecycle end to end: the built tdockd (started by the kit on temporary roots) with
 // the real docker CLI and the tdock CLI, images from the kit registry. Networking: `--network none`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { runCommand, type Result } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCKER = '/usr/local/bin/docker';
 const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    if (input !== undefined) child.stdin.end(input);
-    else child.stdin.end();
-  });
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Result> => runCommand(cmd, args, { env, input });
 
 describe('e2e: container lifecycle against tdockd', function () {
   this.timeout(180_000);

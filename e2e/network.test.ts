@@ -2,7 +2,7 @@
 // bridge, subnet, pool, nft table and link prefix, DNS forwarding off), the real docker CLI and the tdock
 // CLI, busybox from the kit registry. Traffic stays on loopback and inside the containers' own networks.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
@@ -11,29 +11,14 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { runCommand, type Result, ok } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCKER = '/usr/local/bin/docker';
 const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
 const PREDEFINED = new Set(['bridge', 'host', 'none']);
 
-interface Result { code: number; stdout: string; stderr: string }
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-function ok(r: Result, what: string): Result {
-  assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
-  return r;
-}
+const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> => runCommand(cmd, args, { env });
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
