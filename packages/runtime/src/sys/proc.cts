@@ -1,7 +1,6 @@
 // Process-level calls: namespaces, identity, limits, capabilities, seccomp, fds, exec (DESIGN §4).
 // Namespace calls apply to the calling thread only: call them on the main thread, synchronously.
-import koffi = require('koffi');
-import { SYS, SysError, check, raw } from './libc.cjs';
+import { SYS, SysError, check, lastErrno, raw } from './libc.cjs';
 
 /** clone(2)/unshare(2)/setns(2) namespace flags. */
 export const CLONE = {
@@ -174,7 +173,7 @@ export function closeRange(first: number, last = 0xffffffff, flags = 0): void {
 /** execve(2). Returns only by throwing. */
 export function execve(path: string, argv: readonly string[], env: readonly string[]): never {
   raw.execve(path, [...argv, null], [...env, null]);
-  throw new SysError(koffi.errno(), 'execve', path);
+  throw new SysError(lastErrno(), 'execve', path);
 }
 
 /** _LINUX_CAPABILITY_VERSION_3. */
