@@ -230,10 +230,12 @@ export class Shim {
         if (this.state.status === 'running' || this.state.status === 'created') {
           throw new TdockError('conflict', `container ${this.cfg.id} is ${this.state.status}: kill it first`);
         }
-        this.reply(sock, { ok: true });
         this.server?.close();
         fs.rmSync(this.cfg.socketPath, { force: true });
-        setTimeout(() => process.exit(0), 10);
+        // Exit as soon as the reply is out: the caller's delete waits for this process to be gone.
+        writeJsonLine(sock, { ok: true });
+        sock.end(() => process.exit(0));
+        setTimeout(() => process.exit(0), 200).unref();
         return;
       default:
         throw new TdockError('invalid-argument', `unknown op ${(req as { op: string }).op}`);
