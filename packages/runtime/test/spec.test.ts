@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MS } from '@tdock/runtime/sys';
-import { compileSpecValidator, defaultSpec, planMount, resolveUser, resolveUserFrom, specToPlan, validateSpec } from '@tdock/runtime';
+import { PRECOMPILED_SPEC_VALIDATOR, compileSpecValidator, defaultSpec, loadSpecValidator, planMount, resolveUser, resolveUserFrom, specToPlan, validateSpec } from '@tdock/runtime';
 
 describe('spec', () => {
   const validator = compileSpecValidator();
@@ -27,6 +27,24 @@ describe('spec', () => {
     assert.equal(validateSpec(defaultSpec({ args: ['sh'] }), validator).ociVersion, '1.0.2-dev');
     assert.throws(() => validateSpec({ ociVersion: '1.0.2', linux: { namespaces: [{ type: 'bogus' }] } }, validator), { kind: 'invalid-argument', message: /namespaces\/0\/type/ });
     assert.throws(() => validateSpec({ process: {} }, validator), { kind: 'invalid-argument' });
+  });
+
+  it('loads the validator precompiled by the build, which judges like a fresh compile', function () {
+    if (!fs.existsSync(PRECOMPILED_SPEC_VALIDATOR)) this.skip(); // a tsc-only build does not write it
+    const loaded = loadSpecValidator();
+    assert.notEqual(loaded, validator);
+    assert.equal('schema' in loaded, false, 'a standalone validator, not one compiled at run time');
+    const cases: unknown[] = [
+      defaultSpec({ args: ['sh'] }),
+      { ociVersion: '1.0.2', linux: { namespaces: [{ type: 'bogus' }] } },
+      { process: {} },
+      { ociVersion: '1.0.2', process: { cwd: '/', args: ['true'], user: { uid: 'x', gid: 0 } } },
+      { ociVersion: '1.0.2', linux: { resources: { memory: { limit: 1e6 } }, seccomp: { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['x'], action: 'nope' }] } } },
+    ];
+    for (const c of cases) {
+      assert.equal(loaded(c), validator(c), JSON.stringify(c));
+      assert.equal(loaded.errors?.[0]?.instancePath, validator.errors?.[0]?.instancePath, JSON.stringify(c));
+    }
   });
 
   it('resolves users and groups by name or number like Docker', () => {

@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { TdockError } from '@tdock/core';
+import { entryPath } from '../entry-path.js';
 import type { RootfsMount } from '../init/plan.cjs';
 import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
 import { STATE_FILES, type ShimConfig } from '../shim/config.js';
@@ -17,15 +17,15 @@ import { compileSeccomp, type LinuxSeccomp } from '../seccomp/index.js';
 import { withInit } from '../spec/default-spec.js';
 import { specToPlan } from '../spec/plan.js';
 import type { OciSpec } from '../spec/types.js';
-import { compileSpecValidator, validateSpec } from '../spec/validate.js';
+import { loadSpecValidator, validateSpec } from '../spec/validate.js';
 import { execPlan, type ExecOptions } from './exec-plan.js';
 import { processStartTime, readConfig, readTail, shimError, socketName, waitGone, withPtyDevices } from './util.js';
 
 export type { ExecOptions } from './exec-plan.js';
 export { socketName } from './util.js';
 
-/** The shim's compiled entry. */
-export const SHIM_MAIN = fileURLToPath(new URL('../shim/main.js', import.meta.url));
+/** The shim's entry: its one-file bundle when that is fresh, else the compiled ESM entry. */
+export const SHIM_MAIN = entryPath(new URL('../shim/main.js', import.meta.url), new URL('../bundle/shim.cjs', import.meta.url));
 
 /**
  * Node options for the long-lived shims: no optimizing compiler and a small young generation. Measured
@@ -202,7 +202,7 @@ export class Runtime {
     if (!ID_RE.test(id)) throw new TdockError('invalid-argument', `invalid container id ${JSON.stringify(id)}`);
     const dir = this.stateDir(id);
     const bundle = path.resolve(opts.bundle);
-    this.validator ??= compileSpecValidator();
+    this.validator ??= loadSpecValidator();
     const given = validateSpec(opts.spec ?? readConfig(bundle), this.validator);
     const spec = opts.init !== undefined ? withInit(given, opts.init) : given;
     fs.mkdirSync(this.opts.stateRoot, { recursive: true, mode: 0o711 });

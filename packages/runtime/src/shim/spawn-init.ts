@@ -4,14 +4,14 @@
 // caller's later spawns fail with ENOMEM once the container's PID 1 is gone.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
+import { entryPath } from '../entry-path.js';
 import { CLONE, setns, unshare } from '../sys/index.js';
 import type { InitMessage, ShimMessage } from '../init/plan.cjs';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
 
-/** The compiled init stage entry (one CommonJS file). */
-export const INIT_PATH = fileURLToPath(new URL('../init/init.cjs', import.meta.url));
+/** The init stage entry: one CommonJS file, bundled with the sys files when the bundle is fresh. */
+export const INIT_PATH = entryPath(new URL('../init/init.cjs', import.meta.url), new URL('../bundle/init.cjs', import.meta.url));
 
 /** A spawned init: its host pid, and the sync channel on its fd 3. */
 export interface InitHandle {
