@@ -11,7 +11,7 @@ import type { RootfsMount } from '../init/plan.cjs';
 import { readJsonIfExists, writeFileAtomic } from '../shim/atomic-file.js';
 import { STATE_FILES, type ShimConfig } from '../shim/config.js';
 import { JsonLineReader, writeJsonLine } from '../shim/json-lines.js';
-import { shimAttach, shimExec, shimRequest, type Attachment, type ExecSession, type ExecState, type ExitRecord, type ShimState } from '../shim/protocol.js';
+import { shimAttach, shimExec, shimRequest, shimShutdown, type Attachment, type ExecSession, type ExecState, type ExitRecord, type ShimState } from '../shim/protocol.js';
 import { cgroupFeatures, createCgroupManager, detectCgroups, type CgroupFeatures, type CgroupManager, type CgroupSetup, type CgroupStats, type LinuxResources } from '../cgroups/index.js';
 import { compileSeccomp, type LinuxSeccomp } from '../seccomp/index.js';
 import { withInit } from '../spec/default-spec.js';
@@ -495,7 +495,7 @@ export class Runtime {
       await shimRequest(rec.socketPath, { op: 'kill', signal: 'SIGKILL' }).catch(() => undefined);
       await this.wait(id);
     }
-    if (s) await shimRequest(rec.socketPath, { op: 'shutdown' }).catch(() => undefined);
+    if (s) await shimShutdown(rec.socketPath);
     if (!s && orphanAlive(rec)) {
       if (!opts.force) throw new TdockError('conflict', `cannot delete container ${id} that is not stopped: running (its shim is gone)`);
       process.kill(rec.pid, 'SIGKILL');

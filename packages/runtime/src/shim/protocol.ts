@@ -87,6 +87,28 @@ export async function shimRequest(socketPath: string, req: ShimRequest, opts: { 
   }
 }
 
+/**
+ * Asks the shim to exit and resolves once it has: the shim keeps the connection open until it exits,
+ * so its end marks the exit (an older shim ends it at once; then the caller's pid check still waits).
+ * Resolves as well when the shim is unreachable or refuses.
+ */
+export async function shimShutdown(socketPath: string): Promise<void> {
+  let sock: net.Socket;
+  try {
+    sock = await connect(socketPath);
+  } catch {
+    return;
+  }
+  try {
+    const reader = new JsonLineReader<ShimReply>(sock);
+    writeJsonLine(sock, { op: 'shutdown' });
+    const reply = await reader.next();
+    if (reply?.ok) await reader.next();
+  } finally {
+    sock.destroy();
+  }
+}
+
 /** An attached connection: output frames in, stdin out. */
 export interface Attachment {
   /** The next frame; null when the connection ended. */

@@ -232,9 +232,9 @@ export class Shim {
         }
         this.server?.close();
         fs.rmSync(this.cfg.socketPath, { force: true });
-        // Exit as soon as the reply is out: the caller's delete waits for this process to be gone.
-        writeJsonLine(sock, { ok: true });
-        sock.end(() => process.exit(0));
+        // Exit as soon as the reply is out, leaving the connection open: its end tells the caller
+        // (shimShutdown) that this process is gone.
+        sock.write(`${JSON.stringify({ ok: true })}\n`, () => process.exit(0));
         setTimeout(() => process.exit(0), 200).unref();
         return;
       default:
