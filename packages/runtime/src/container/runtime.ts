@@ -129,6 +129,8 @@ export class Runtime {
   private poolTarget = 0;
   private poolPending = 0;
   private closed = false;
+  /** A refill waiting for the next start (or its timeout), see {@link refillSoon}. */
+  private refillTimer: NodeJS.Timeout | undefined;
   /** Compiled seccomp programs by profile JSON (most containers share one profile). */
   private readonly seccompCache = new Map<string, { program: Buffer; flags: number }>();
 
@@ -305,8 +307,7 @@ export class Runtime {
     } finally {
       control.destroy();
       child.unref();
-      // Refill after the handshake, so the next pair's start-up does not compete with this create.
-      if (pooled) this.refillPool();
+      if (pooled) this.refillSoon();
     }
   }
 
@@ -354,6 +355,25 @@ export class Runtime {
     }
   }
 
+  /**
+   * Refills the pool off the start path: right after the next `start` returns, or after 250 ms.
+   * Spawning a shim forks this process synchronously (5 to 40 ms here), and the new pair's two Node
+   * start-ups compete for the CPU with the container being started; refilling right after the create
+   * handshake put both on the create+start path.
+   */
+  private refillSoon(): void {
+    if (this.refillTimer !== undefined) return;
+    this.refillTimer = setTimeout(() => this.refillNow(), 250);
+    this.refillTimer.unref();
+  }
+
+  private refillNow(): void {
+    if (this.refillTimer === undefined) return;
+    clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
+    this.refillPool();
+  }
+
   private refillPool(): void {
     if (!this.closed && this.pool.length + this.poolPending < this.poolTarget) void this.addPooled().catch(() => undefined);
   }
@@ -362,6 +382,8 @@ export class Runtime {
   close(): void {
     this.closed = true;
     this.poolTarget = 0;
+    if (this.refillTimer !== undefined) clearTimeout(this.refillTimer);
+    this.refillTimer = undefined;
     for (const p of this.pool.splice(0)) {
       p.control.destroy();
       p.child.kill('SIGKILL');
@@ -406,7 +428,11 @@ export class Runtime {
   /** Starts a created container (execs the user's program). Exec failures throw and record exit 127/126. */
   async start(id: string): Promise<OciState> {
     const rec = this.record(id);
-    await shimRequest(rec.socketPath, { op: 'start' });
+    try {
+      await shimRequest(rec.socketPath, { op: 'start' });
+    } finally {
+      if (this.refillTimer !== undefined) setImmediate(() => this.refillNow());
+    }
     return this.ociState(rec, 'running');
   }
 

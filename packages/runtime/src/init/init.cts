@@ -341,6 +341,7 @@ function main(): void {
   const step: Step = { name: 'receive plan' };
   try {
     proc.fcntl(SYNC_FD, proc.F.SETFL, 0); // blocking reads
+    if (process.argv[2] === '--pooled') ch.send({ loaded: true });
     const first = ch.wait();
     if ('plan' in first) containerInit(first.plan, ch, step, t0);
     else if ('exec' in first) execInit(first.exec, ch, step);

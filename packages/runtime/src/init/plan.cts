@@ -98,6 +98,8 @@ export const CONSOLE_FD = 4;
 
 /** init → shim messages on fd 3 (one JSON object per line). */
 export type InitMessage =
+  /** A pooled init (`--pooled`) has loaded its modules and waits for its plan. */
+  | { loaded: true }
   | { ready: true; pid: number }
   | { created: true; workMs: number }
   /** The pty master was just sent with SCM_RIGHTS on fd 4; `path` is the slave inside the container. */

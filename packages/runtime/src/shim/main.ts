@@ -37,9 +37,12 @@ async function main(): Promise<void> {
     if (!control) throw new Error('a pooled shim needs its control pipe on fd 3');
     process.title = 'tdock-shim-pool';
     io = makeStdio(false, true);
-    init = spawnInit({ stdio: io.childFds, pidNamespace: 'new' });
+    init = spawnInit({ stdio: io.childFds, pidNamespace: 'new', pooled: true });
     for (const fd of new Set(io.childFds)) sysClose(fd);
     ShimClass = (await import('./shim.js')).Shim;
+    // Ready only once the init has loaded too: a pair still starting is not warm.
+    const loaded = await init.next();
+    if (loaded === null || !('loaded' in loaded)) throw new Error(`the pooled init did not start: ${JSON.stringify(loaded)}`);
     control.send({ pooled: true });
     const msg = (await control.next()) as { stateDir?: string } | null;
     if (!msg?.stateDir) {

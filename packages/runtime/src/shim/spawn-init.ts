@@ -32,6 +32,8 @@ export interface SpawnInitOptions {
   initPath?: string;
   /** For a terminal: a socket given to the init as fd 4, on which it sends the pty master. */
   consoleFd?: number;
+  /** A pooled init: it reports `{loaded}` once its modules are loaded, before it waits for its plan. */
+  pooled?: boolean;
 }
 
 /** Spawns the init stage. Must be called on the main thread; synchronous up to the returned handle. */
@@ -52,7 +54,7 @@ export function spawnInit(opts: SpawnInitOptions): InitHandle {
         fs.closeSync(fd);
       }
     }
-    child = spawn(process.execPath, [opts.initPath ?? INIT_PATH], {
+    child = spawn(process.execPath, [opts.initPath ?? INIT_PATH, ...(opts.pooled ? ['--pooled'] : [])], {
       stdio: opts.consoleFd === undefined
         ? [opts.stdio[0], opts.stdio[1], opts.stdio[2], 'pipe']
         : [opts.stdio[0], opts.stdio[1], opts.stdio[2], 'pipe', opts.consoleFd],
