@@ -28,10 +28,13 @@ export { socketName } from './util.js';
 export const SHIM_MAIN = entryPath(new URL('../shim/main.js', import.meta.url), new URL('../bundle/shim.cjs', import.meta.url));
 
 /**
- * Node options for the long-lived shims: no optimizing compiler and a small young generation. Measured
- * here: idle PSS 12.8 MB and Private_Dirty 9.4 MB per shim, against 18 MB and 14 MB without them.
+ * Node options for the shims: none. Any V8 flag (even `--max-semi-space-size`) makes Node's built-in
+ * modules miss their code cache and compile from source: `child_process`, `net`, `tty` and
+ * `string_decoder` cost 18 ms of CPU instead of 7 here. The bundled shim's idle memory is the same
+ * without `--lite-mode --max-semi-space-size=1` (PSS 8.8 MB); the shim sets `--optimize-for-size`
+ * itself once loaded, which keeps it small after bursts of output (docs/runtime.md).
  */
-export const SHIM_NODE_ARGS: readonly string[] = ['--lite-mode', '--max-semi-space-size=1'];
+export const SHIM_NODE_ARGS: readonly string[] = [];
 
 /** Roots and tools of a Runtime; all injected (DESIGN §10.4). */
 export interface RuntimeOptions {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { close as sysClose } from '../sys/index.js';
 import { STATE_FILES, type ShimConfig } from './config.js';
 import { JsonLineReader, writeJsonLine } from './json-lines.js';
@@ -70,6 +71,9 @@ async function main(): Promise<void> {
   try {
     const created = await shim.create(control);
     control?.send({ created: true, ...created });
+    // Started without V8 flags (see SHIM_NODE_ARGS); with everything loaded, ask for a heap that
+    // stays small after bursts of output: measured here, 17 MB instead of 27 MB after 30 MB of log.
+    v8.setFlagsFromString('--optimize-for-size');
   } catch (err) {
     const e = err as Error & { kind?: string; step?: string; code?: string };
     control?.send({ error: { kind: e.kind ?? 'internal', message: e.message, step: e.step, code: e.code } });
