@@ -524,14 +524,15 @@ export class Runtime {
       await shimRequest(rec.socketPath, { op: 'kill', signal: 'SIGKILL' }).catch(() => undefined);
       await this.wait(id);
     }
-    if (s) await shimShutdown(rec.socketPath);
+    // The shim is not in the container's cgroup: remove that while the shim exits (it never rejects).
+    const shimGone = s ? shimShutdown(rec.socketPath).then(() => waitGone(rec.shimPid, 2000)) : undefined;
     if (!s && orphanAlive(rec)) {
       if (!opts.force) throw new TdockError('conflict', `cannot delete container ${id} that is not stopped: running (its shim is gone)`);
       process.kill(rec.pid, 'SIGKILL');
       await waitGone(rec.pid, 2000);
     }
-    await waitGone(rec.shimPid, 2000);
     await this.destroyCgroup(id);
+    await (shimGone ?? waitGone(rec.shimPid, 2000));
     fs.rmSync(rec.socketPath, { force: true });
     fs.rmSync(this.stateDir(id), { recursive: true, force: true });
   }
