@@ -55,6 +55,17 @@ describe('api: moby filter matching and the event hub', () => {
     assert.equal((await end).done, true);
   });
 
+  it('ends a live subscription once until has passed, even when its timer fires before the clock gets there', async () => {
+    let clock = 1_000_000_000_000n;
+    const until = clock + 20_000_000n; // 20 ms ahead
+    const hub = createEventHub({ now: () => clock });
+    const it = hub.subscribe({ since: 0n, until, filters: new Map(), signal: new AbortController().signal })[Symbol.asyncIterator]();
+    const end = it.next();
+    await new Promise((r) => setTimeout(r, 60)); // the timer has fired; the injected clock has not moved
+    clock = until + 1n;
+    assert.equal((await end).done, true);
+  });
+
   it('ends at once when until is in the past', async () => {
     const hub = createEventHub({ now: () => 5_000_000_000n });
     hub.publish({ Type: 'volume', Action: 'create', Actor: { ID: 'v', Attributes: {} } });

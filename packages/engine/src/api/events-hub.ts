@@ -74,7 +74,14 @@ export function createEventHub(opts: { now?: () => bigint; capacity?: number } =
         if (live) listeners.add(listener);
         signal.addEventListener('abort', onAbort, { once: true });
         let timer: NodeJS.Timeout | undefined;
-        if (live && until !== undefined) timer = setTimeout(onAbort, Number((until - now()) / 1_000_000n) + 1);
+        // A timer can fire before the clock has passed `until` (libuv measures from its loop time,
+        // which lags after a long synchronous turn); the loop below would then wait for an event
+        // that may never come. Wake it only once `until` has passed, re-arming until then.
+        const onUntil = (): void => {
+          if (until !== undefined && now() <= until) timer = setTimeout(onUntil, Number((until - now()) / 1_000_000n) + 1);
+          else wake?.();
+        };
+        if (live && until !== undefined) timer = setTimeout(onUntil, Number((until - now()) / 1_000_000n) + 1);
         try {
           if (since !== undefined) {
             for (const e of [...log]) {
