@@ -151,17 +151,45 @@ function ancestors(): Set<number> {
   return set;
 }
 
-/** Kills every process whose cwd, root, exe or command line refers to `dir`. */
+/** Inodes of the unix sockets bound at paths under `dir` (from /proc/net/unix). */
+function socketInodesUnder(dir: string): Set<string> {
+  const out = new Set<string>();
+  let text: string;
+  try { text = readFileSync('/proc/net/unix', 'utf8'); } catch { return out; }
+  for (const line of text.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    const path = cols[7];
+    if (path !== undefined && path.startsWith(`${dir}/`)) out.add(cols[6]!);
+  }
+  return out;
+}
+
+/**
+ * Kills every process whose cwd, root, exe or command line refers to `dir`, or that holds a file
+ * under it or a unix socket bound there open (a daemon's shim renames itself and sits in `/`, but
+ * keeps its socket in the exec root).
+ */
 export function killProcessesUnder(dir: string): number[] {
   const spared = ancestors();
+  const sockets = socketInodesUnder(dir);
+  const under = (t: string): boolean => t === dir || t.startsWith(`${dir}/`);
   const killed: number[] = [];
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || spared.has(pid)) continue;
     const refers = ['cwd', 'root', 'exe'].some((l) => {
-      try { const t = readlinkSync(`/proc/${pid}/${l}`); return t === dir || t.startsWith(`${dir}/`); } catch { return false; }
+      try { return under(readlinkSync(`/proc/${pid}/${l}`)); } catch { return false; }
     }) || (() => {
       try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir); } catch { return false; }
+    })() || (() => {
+      let fds: string[];
+      try { fds = readdirSync(`/proc/${pid}/fd`); } catch { return false; }
+      return fds.some((fd) => {
+        let t: string;
+        try { t = readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return false; }
+        const inode = /^socket:\[(\d+)\]$/.exec(t)?.[1];
+        return under(t) || (inode !== undefined && sockets.has(inode));
+      });
     })();
     if (refers) { killPid(pid); killed.push(pid); }
   }

@@ -48,6 +48,9 @@ describe('testkit tempRoots', function () {
     assert.equal(mountsUnder(r.dir).length, 2);
     const sleeper = spawn('sleep', ['300'], { cwd: r.dataRoot, stdio: 'ignore' });
     const cgSleeper = spawn('sleep', ['301'], { stdio: 'ignore' });
+    // Like a shim: renamed, cwd /, nothing of the root in its arguments, only a socket bound there.
+    const listener = spawn(process.execPath, ['-e', `process.title = 'renamed'; require('net').createServer().listen(process.argv[1], () => console.log('up'))`, join(r.dataRoot, 'l.sock')], { cwd: '/', stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((resolve) => listener.stdout!.once('data', resolve));
     const cgDirs: string[] = [];
     for (const root of ['/sys/fs/cgroup/pids', '/sys/fs/cgroup/unified', '/sys/fs/cgroup']) {
       if (!existsSync(join(root, 'cgroup.procs'))) continue;
@@ -63,6 +66,9 @@ describe('testkit tempRoots', function () {
     const dir = r.dir;
     await r.cleanup();
     assert.equal(await waitExit(sleeper, 5000), true, 'process with cwd in the root killed');
+    const listenerGone = await waitExit(listener, 5000);
+    if (!listenerGone) listener.kill('SIGKILL');
+    assert.equal(listenerGone, true, 'process with a socket bound in the root killed');
     if (cgDirs.length) assert.equal(await waitExit(cgSleeper, 5000), true, 'process in the cgroup killed');
     else cgSleeper.kill('SIGKILL');
     for (const d of cgDirs) assert.equal(existsSync(join(d, '..')), false, `${d} removed`);
