@@ -100,15 +100,26 @@ export async function pullImage(image: Image, stores: PullStores, opts: PullOpti
         done.push(parentDone);
         continue;
       }
+      // The place in line is taken now, in layer order: taken inside the snapshot's fill, after
+      // its directory is made, a later layer could overtake an earlier one (and with one slot, a
+      // stalled later download would hold back the layer that must be published first).
+      const turn = slots.acquire(() => emit({ id: shortId(layer.digest), status: 'Waiting' }));
+      let filled = false;
       const task = snapshots
         .create(chains[i]!, i > 0 ? chains[i - 1] : undefined, async (dir) => {
-          const r = await slots.run(
-            () => fetchAndUnpack(layer, diffIds[i]!, dir, stores, emit, ctl.signal),
-            () => emit({ id: shortId(layer.digest), status: 'Waiting' }),
-          );
-          if (r.fetched) downloaded++;
-          return r;
+          filled = true;
+          const release = await turn;
+          try {
+            const r = await fetchAndUnpack(layer, diffIds[i]!, dir, stores, emit, ctl.signal);
+            if (r.fetched) downloaded++;
+            return r;
+          } finally {
+            release();
+          }
         }, { beforePublish: () => parentDone })
+        .finally(() => {
+          if (!filled) void turn.then((release) => release()); // created meanwhile by another pull
+        })
         .then(() => emit({ id: shortId(layer.digest), status: 'Pull complete' }));
       task.catch(() => ctl.abort());
       done.push(task);
@@ -251,24 +262,30 @@ async function fetchAndUnpack(
   }
 }
 
-/** A counting semaphore for the per-pull concurrency limit. */
+/** A counting semaphore for the per-pull concurrency limit, first come first served. */
 class Semaphore {
   private active = 0;
   private readonly queue: Array<() => void> = [];
 
   constructor(private readonly limit: number) {}
 
-  async run<T>(fn: () => Promise<T>, onWait: () => void): Promise<T> {
-    if (this.active >= this.limit) {
-      onWait();
-      await new Promise<void>((resolve) => this.queue.push(resolve));
-    }
-    this.active++;
-    try {
-      return await fn();
-    } finally {
+  /** Takes a place in line now; resolves with the slot's release (idempotent) when it is this caller's turn. */
+  acquire(onWait: () => void): Promise<() => void> {
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
       this.active--;
       this.queue.shift()?.();
+    };
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve(release);
     }
+    onWait();
+    return new Promise((resolve) => this.queue.push(() => {
+      this.active++;
+      resolve(release);
+    }));
   }
 }
