@@ -175,9 +175,11 @@ export class Containers implements ContainerService {
     this.backoffs.set(rec.Id, backoff);
     Object.assign(s, { Status: restart ? 'restarting' : 'exited', Running: restart, Paused: false, Restarting: restart, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled ?? false, FinishedAt: nowNano(Date.parse(exit.exitedAt) || Date.now()), Error: exit.error && exit.error.step !== 'exec' ? exit.error.message : '' });
     if (restart) rec.RestartCount++;
-    await this.store.save(rec);
+    // Published as the state changes, before the save: a wait that sees the exited state (from
+    // memory) must find `die` in the event log already.
     if (exit.oomKilled) this.event(rec, 'oom');
     this.event(rec, 'die', { exitCode: String(exit.exitCode), execDuration: String(Math.max(0, Math.floor(ranMs / 1000))) });
+    await this.store.save(rec);
     this.resolveWaiters(this.exitWaiters, rec.Id, { StatusCode: exit.exitCode });
     // Not when a start came first (restart, a restart policy): deleting would kill the new run.
     setTimeout(() => {
