@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
-import { runCommand, type Result } from './support.js';
+import { PtySession, runCommand, type Result } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCKER = '/usr/local/bin/docker';
@@ -17,39 +17,6 @@ const LOOP = 'trap "exit 0" TERM; while true; do sleep 0.1; done';
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<Result> => runCommand(cmd, args, { env, input });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A command under a pseudo-terminal (util-linux `script`), driven by writing keys and waiting for text. */
-class PtySession {
-  private out = '';
-  private readonly child;
-  readonly exited: Promise<number>;
-
-  constructor(command: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
-  }
-
-  get output(): string {
-    return this.out;
-  }
-
-  write(keys: string): void {
-    this.child.stdin.write(keys);
-  }
-
-  async waitFor(re: RegExp, ms = 20_000): Promise<void> {
-    const start = Date.now();
-    while (!re.test(this.out)) {
-      if (Date.now() - start > ms) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(this.out)}`);
-      await sleep(50);
-    }
-  }
-
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
 
 /** A file of the container's cgroup (v1 controller directory, or the v2 unified one). */
 function cgroupFile(pid: number, controller: string, v1: string, v2: string): string {

@@ -1,6 +1,6 @@
 // What every e2e file needs to drive a client: run a command to its end and collect its output.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 export interface Result { code: number; stdout: string; stderr: string }
 
@@ -30,4 +30,37 @@ export function runCommand(cmd: string, args: readonly string[], opts: RunOption
 export function ok(r: Result, what: string): Result {
   assert.equal(r.code, 0, `${what}: ${r.stderr}${r.stdout}`);
   return r;
+}
+
+/** A command under a pseudo-terminal (util-linux `script`), driven by writing keys and waiting for text. */
+export class PtySession {
+  private out = '';
+  private readonly child: ChildProcessWithoutNullStreams;
+  readonly exited: Promise<number>;
+
+  constructor(command: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code ?? -1)));
+  }
+
+  get output(): string {
+    return this.out;
+  }
+
+  write(keys: string): void {
+    this.child.stdin.write(keys);
+  }
+
+  async waitFor(re: RegExp, ms = 20_000): Promise<void> {
+    const start = Date.now();
+    while (!re.test(this.out)) {
+      if (Date.now() - start > ms) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(this.out)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
 }
