@@ -454,6 +454,20 @@ describe('container', function () {
         assert.equal(log[0]?.log, 'pooled 1\n');
         await rt.delete(id);
       }
+      // Two creates at once (compose up) take both pairs; once both starts returned, the pool is
+      // refilled to its size, not by one pair.
+      for (let i = 0; i < 250 && pooled().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(pooled().length, 2);
+      const ids = [4, 5].map((i) => `t${process.pid}-pool${i}`);
+      await Promise.all(ids.map((id) => rt.create(id, { bundle: env.root, spec: env.spec({ args: ['sh', '-c', 'exit 0'], hostname: 'pool' }), rootfs: env.overlay(id) })));
+      assert.equal(pooled().length, 0);
+      await Promise.all(ids.map((id) => rt.start(id)));
+      for (const id of ids) {
+        assert.equal((await rt.wait(id)).exitCode, 0);
+        await rt.delete(id);
+      }
+      for (let i = 0; i < 250 && pooled().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(pooled().length, 2);
     } finally {
       rt.close();
     }
