@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type Dockerode from 'dockerode';
 import { API_VERSION } from '@tdock/core';
-import { cannotConnectMessage, modemOptions, negotiateVersion } from './connection.js';
+import { cannotConnectMessage, modemOptions, negotiateVersion, type ModemOptions } from './connection.js';
 import { StatusError, isConnectionError } from './exit.js';
 
 /** Where the CLI writes and what it reads; injected so tests can run it in-process. */
@@ -46,10 +46,10 @@ export class CommandContext {
     return this.client;
   }
 
-  private ping(opts: Dockerode.DockerOptions): Promise<string | undefined> {
+  private ping(opts: ModemOptions): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { method: 'HEAD', path: '/_ping', socketPath: opts.socketPath as string | undefined, host: opts.host, port: opts.port },
+        { method: 'HEAD', path: '/_ping', socketPath: opts.socketPath as string | undefined, host: opts.host, port: opts.port, ...(opts.agent ? { agent: opts.agent } : {}) },
         (res) => {
           res.resume();
           const v = res.headers['api-version'];

@@ -8,6 +8,7 @@ import {
   mergeFiles,
   parseComposeYaml,
   precompiledValidatorMatches,
+  composeValidatorCacheState,
   stripMergeTags,
   type YamlMap,
 } from '../src/index.js';
@@ -152,6 +153,10 @@ networks: {front: {driver: bridge, ipam: {config: [{subnet: 10.5.0.0/16}]}}}
 
   it('the precompiled validator is generated from the bundled schema (run generate-validator.mjs after updating it)', () => {
     assert.equal(precompiledValidatorMatches(), true);
+  });
+
+  it('the precompiled validator loads with the code cache the build wrote (V8 accepts it in a flagless Node)', () => {
+    assert.equal(composeValidatorCacheState(), 'accepted');
   });
 
   it('the run-time compiled fallback reports the same messages', () => {

@@ -16,7 +16,7 @@ export { interpolate, interpolateTree, formatPath, type VariableLookup, type Int
 export { mergeFiles, mergeValues } from './merge.js';
 export { resolveExtends, resolveIncludes, rebaseServicePaths, type ComposeFileReader } from './extends.js';
 export { parseComposeYaml, stripMergeTags, ResetTag, OverrideTag } from './yaml-load.js';
-export { createComposeValidator, composeSchemaPath, composeValidatorModulePath, precompiledValidatorMatches, type ComposeValidator } from './schema.js';
+export { createComposeValidator, composeSchemaPath, composeValidatorCachePath, composeValidatorCacheState, composeValidatorModulePath, precompiledValidatorMatches, writeComposeValidatorCache, type ComposeValidator } from './schema.js';
 export { normalizeService, extraHosts, type ServiceContext } from './normalize-service.js';
 export { parsePortString, parsePortEntry, parseExpose } from './ports.js';
 export { parseVolumeString, parseVolumeEntry, isBindSource } from './volumes.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import { invalidArgument } from '@tdock/core';
 import { formatPath } from './interpolate.js';
@@ -15,6 +16,54 @@ export function composeSchemaPath(): string {
 /** Absolute path of the precompiled validator generated from the schema (`generate-validator.mjs`). */
 export function composeValidatorModulePath(): string {
   return fileURLToPath(new URL('../../../assets/compose/compose-spec-validator.gen', import.meta.url));
+}
+
+/**
+ * V8's code cache for the precompiled validator, written by `npm run build`
+ * ({@link writeComposeValidatorCache}) into packages/cli/dist. Its 400 kB of generated code cost every
+ * `tdock compose` run 25 to 30 ms of compiling (the module, then its large functions on first call);
+ * with the cache V8 deserializes them instead. A cache from another Node version is rejected by V8
+ * and the code compiles as before.
+ */
+export function composeValidatorCachePath(): string {
+  return fileURLToPath(new URL('../../compose-spec-validator.v8cache', import.meta.url));
+}
+
+/** Loads the generated CommonJS validator through vm.Script so that V8's code cache can be used. */
+function loadPrecompiled(modulePath: string, cachedData: Buffer | undefined): { validate: RawValidate; script: vm.Script } {
+  const source = readFileSync(modulePath, 'utf8');
+  const script = new vm.Script(`(function (exports, require, module) {${source}\n})`, { filename: modulePath, ...(cachedData ? { cachedData } : {}) });
+  const mod: { exports: unknown } = { exports: {} };
+  (script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: { exports: unknown }) => void)(mod.exports, createRequire(modulePath), mod);
+  return { validate: mod.exports as RawValidate, script };
+}
+
+/** Whether V8 takes the build's code cache for the validator in this process (a test keeps it taken). */
+export function composeValidatorCacheState(): 'accepted' | 'rejected' | 'missing' {
+  const cachedData = readIfExists(composeValidatorCachePath());
+  if (!cachedData) return 'missing';
+  return loadPrecompiled(composeValidatorModulePath(), cachedData).script.cachedDataRejected === true ? 'rejected' : 'accepted';
+}
+
+function readIfExists(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes {@link composeValidatorCachePath}: loads the validator without a cache, validates the given
+ * documents so that the functions they reach are compiled too, and saves V8's code for all of it.
+ * Run by the build (scripts/bundle-cli.mjs) in a Node started without V8 flags, as the CLI is.
+ */
+export function writeComposeValidatorCache(samples: unknown[], cachePath: string = composeValidatorCachePath()): number {
+  const { validate, script } = loadPrecompiled(composeValidatorModulePath(), undefined);
+  for (const doc of samples) validate(doc);
+  const data = script.createCachedData();
+  writeFileSync(cachePath, data);
+  return data.length;
 }
 
 /** Validates a Compose file's tree; throws `invalid-argument` naming the file, key path and expectation. */
@@ -101,15 +150,17 @@ function compileRaw(schemaPath: string): RawValidate {
 }
 
 /**
- * The compose-spec validator: the precompiled module in assets/ (about 50 ms to load) when it matches the
- * schema, else the schema compiled with ajv now (draft-07, `strict: false`, unknown formats ignored;
+ * The compose-spec validator: for the bundled schema, the module precompiled from it in assets/
+ * (a unit test keeps the two in step: {@link precompiledValidatorMatches}; checking the hash here cost
+ * every `tdock compose` run a read and hash of both files); for another schema, or when the module
+ * is missing, the schema compiled with ajv now (draft-07, `strict: false`, unknown formats ignored;
  * 1-2 s). Create once per process and reuse.
  */
 export function createComposeValidator(schemaPath: string = composeSchemaPath()): ComposeValidator {
   const modulePath = composeValidatorModulePath();
   const validate: RawValidate =
-    schemaPath === composeSchemaPath() && precompiledValidatorMatches(schemaPath, modulePath)
-      ? (createRequire(import.meta.url)(modulePath) as RawValidate)
+    schemaPath === composeSchemaPath() && existsSync(modulePath)
+      ? loadPrecompiled(modulePath, readIfExists(composeValidatorCachePath())).validate
       : compileRaw(schemaPath);
   return (doc, filename) => {
     if (validate(doc)) return;
