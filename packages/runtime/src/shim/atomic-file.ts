@@ -2,17 +2,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Writes `data` to `file` atomically and durably. Synchronous: used for small records only. */
-export function writeFileAtomic(file: string, data: string): void {
+/**
+ * Writes `data` to `file` atomically and, unless `durable` is false, durably. Synchronous: used for
+ * small records only. Without the two fsyncs the write still survives the writer's `kill -9` (the
+ * page cache keeps it); only a power loss can lose it, which the runtime's own records in the exec
+ * root (tmpfs in a normal installation) do not outlive anyway.
+ */
+export function writeFileAtomic(file: string, data: string, opts: { durable?: boolean } = {}): void {
+  const durable = opts.durable ?? true;
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w', 0o600);
   try {
     fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+  if (!durable) return;
   const dfd = fs.openSync(path.dirname(file), 'r');
   try {
     fs.fsyncSync(dfd);
