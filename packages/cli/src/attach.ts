@@ -131,6 +131,20 @@ export function followTerminalSize(ctx: CommandContext, resize: (h: number, w: n
   return () => process.off('SIGWINCH', apply);
 }
 
+/**
+ * Waits for an attach session to end (`tdock attach`, `tdock start -a`), the container's terminal
+ * following ours meanwhile when it has one. True when the user detached with the detach keys.
+ */
+export async function followSession(ctx: CommandContext, container: Dockerode.Container, session: { done: Promise<void>; detached: () => boolean }, tty: boolean): Promise<boolean> {
+  const stopResize = tty ? followTerminalSize(ctx, (h, w) => container.resize({ h, w })) : () => {};
+  try {
+    await session.done;
+  } finally {
+    stopResize();
+  }
+  return session.detached();
+}
+
 /** The size of our terminal as [rows, columns], or [0, 0] when not a terminal. */
 export function consoleSize(ctx: CommandContext): [number, number] {
   const out = terminal(ctx).stdout;

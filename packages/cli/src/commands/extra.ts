@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CommandContext } from '../context.js';
-import { attachStreams, followTerminalSize } from '../attach.js';
+import { attachStreams, followSession } from '../attach.js';
 import { StatusError, daemonMessage } from '../exit.js';
 import { collect, makeCommand, Option, parseArgs } from '../flags.js';
 import { parseNormalizedNamed, referenceName, type Reference } from '@tdock/core';
@@ -30,13 +30,7 @@ export async function attach(ctx: CommandContext, argv: string[]): Promise<numbe
   if (info.State.Paused) throw new StatusError(1, 'You cannot attach to a paused container, unpause it first');
   const tty = !!info.Config.Tty;
   const session = await attachStreams(ctx, container, { stdin: o.stdin !== false && !!info.Config.OpenStdin, tty, detachKeys: o.detachKeys });
-  const stopResize = tty ? followTerminalSize(ctx, (h, w) => container.resize({ h, w })) : () => {};
-  try {
-    await session.done;
-  } finally {
-    stopResize();
-  }
-  if (session.detached()) return 0;
+  if (await followSession(ctx, container, session, tty)) return 0;
   const after = await container.inspect();
   if (after.State.Running) return 0;
   return after.State.ExitCode;

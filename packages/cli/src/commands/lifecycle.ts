@@ -92,7 +92,7 @@ export async function start(ctx: CommandContext, argv: string[]): Promise<number
   const docker = await ctx.docker();
   if (o.attach || o.interactive) {
     if (parsed.args.length > 1) throw new StatusError(1, 'you cannot start and attach multiple containers at once');
-    const { attachStreams, followTerminalSize } = await import('../attach.js');
+    const { attachStreams, followSession } = await import('../attach.js');
     const { registerWait } = await import('../wait.js');
     const info = await docker.getContainer(parsed.args[0]!).inspect();
     const container = docker.getContainer(info.Id);
@@ -106,13 +106,7 @@ export async function start(ctx: CommandContext, argv: string[]): Promise<number
       if (info.HostConfig.AutoRemove) await exit.catch(() => undefined);
       throw err;
     }
-    const stopResize = tty ? followTerminalSize(ctx, (h, w) => container.resize({ h, w })) : () => {};
-    try {
-      await session.done;
-    } finally {
-      stopResize();
-    }
-    if (session.detached()) return 0;
+    if (await followSession(ctx, container, session, tty)) return 0;
     const status = await exit.catch(() => undefined);
     return status?.StatusCode ?? 0;
   }
