@@ -11,6 +11,7 @@ import {
   cpuSharesToWeight,
   createCgroupManager,
   detectCgroups,
+  deviceFilterProgram,
   memorySwapToV2,
   nodeCgroupFs,
   type CgroupFs,
@@ -42,6 +43,10 @@ interface Fixture {
   cfs: CgroupFs;
   /** Makes writes of `value` to files named `file` fail with this errno code. */
   refuse: (file: string, match: (value: string) => boolean, code: string) => void;
+  /** Device filter programs attached: [directory relative to the root, program]. */
+  filters: Array<[string, Buffer]>;
+  /** Makes attachDeviceFilter throw `err`. */
+  failFilter: (err: Error) => void;
 }
 
 function makeFixture(): Fixture {
@@ -49,6 +54,8 @@ function makeFixture(): Fixture {
   for (const [f, v] of Object.entries(INTERFACE_FILES)) if (f.startsWith('cgroup.')) fs.writeFileSync(path.join(root, f), v);
   const writes: Array<[string, string]> = [];
   const refusals: Array<{ file: string; match: (v: string) => boolean; code: string }> = [];
+  const filters: Array<[string, Buffer]> = [];
+  let filterError: Error | undefined;
   const rel = (p: string): string => path.relative(root, p);
   const cfs: CgroupFs = {
     ...nodeCgroupFs,
@@ -74,8 +81,18 @@ function makeFixture(): Fixture {
       }
       fs.rmSync(p, { recursive: true });
     },
+    attachDeviceFilter(dir, program) {
+      if (filterError) throw filterError;
+      filters.push([rel(dir), program]);
+    },
   };
-  return { root, writes, cfs, refuse: (file, match, code) => refusals.push({ file, match, code }) };
+  return {
+    root, writes, cfs, filters,
+    refuse: (file, match, code) => refusals.push({ file, match, code }),
+    failFilter: (err) => {
+      filterError = err;
+    },
+  };
 }
 
 describe('cgroup v2 driver (fixture tree)', () => {
@@ -230,6 +247,37 @@ describe('cgroup v2 driver (fixture tree)', () => {
     assert.ok(fs.existsSync(path.join(fx.root, 'tdock')));
     cg.destroy(); // idempotent
     assert.throws(() => new CgroupV2Manager(fx.root, 'tdock', fx.cfs).destroy(), (e: unknown) => e instanceof TdockError && e.kind === 'conflict');
+  });
+
+  it('attaches the device rules as a BPF program when rules are given, and only then', () => {
+    const rules = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+    const cg = new CgroupV2Manager(fx.root, 'tdock/dev', fx.cfs);
+    cg.create({ devices: rules, pids: { limit: 5 } });
+    assert.deepEqual(fx.filters, [['tdock/dev', deviceFilterProgram(rules)]]);
+    cg.update({ pids: { limit: 6 } });
+    cg.update({ devices: [] });
+    assert.equal(fx.filters.length, 1);
+    assert.throws(() => cg.update({ devices: [{ allow: true, type: 'x' }] }), (e: unknown) => e instanceof TdockError && e.kind === 'invalid-argument');
+    assert.equal(fx.filters.length, 1);
+  });
+
+  it('fails on a refused device filter unless the rules allow every device, and create rolls back', () => {
+    const refused = new TdockError('forbidden', 'cgroup: device filter: bpf BPF_PROG_LOAD: EPERM (errno 1)');
+    fx.failFilter(refused);
+    const rules = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }];
+    const cg = new CgroupV2Manager(fx.root, 'tdock/dev', fx.cfs);
+    assert.throws(() => cg.create({ devices: rules }), (e: unknown) => e === refused);
+    assert.ok(!cg.exists());
+    cg.create();
+    cg.update({ devices: [{ allow: true, access: 'rwm' }] }); // --privileged: nothing to enforce
+    cg.update({ devices: [{ allow: false, access: 'rwm' }, { allow: true, access: 'rwm' }] });
+    assert.throws(() => cg.update({ devices: [{ allow: true, access: 'rwm' }, { allow: false, type: 'b', access: 'r' }] }), (e: unknown) => e === refused);
+  });
+
+  it('refuses device rules when the cgroup filesystem offers no bpf', () => {
+    const cg = new CgroupV2Manager(fx.root, 'tdock/nb', { ...fx.cfs, attachDeviceFilter: undefined });
+    cg.create();
+    assert.throws(() => cg.update({ devices: [{ allow: false, access: 'rwm' }] }), (e: unknown) => e instanceof TdockError && e.kind === 'not-implemented' && /bpf/.test(e.message));
   });
 
   it('rejects what v2 cannot express', () => {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as sys from '@tdock/runtime/sys';
+import { SYSCALLS_X86_64 } from '../src/seccomp/syscall-table.js';
 
 describe('sys', () => {
   let dir: string;
@@ -15,6 +16,10 @@ describe('sys', () => {
   afterEach(() => {
     for (const m of mounted.splice(0).reverse()) sys.umountIfMounted(m, sys.MNT.DETACH);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("calls syscall(2) with the numbers of the committed x86_64 table", () => {
+    for (const [name, nr] of Object.entries(sys.SYS)) assert.equal(nr, SYSCALLS_X86_64[name], name);
   });
 
   it('throws SysError with errno name, syscall, path and kind', () => {

@@ -12,4 +12,5 @@ export {
   type DeviceRule,
   type DeviceRuleSet,
 } from './device-filter.js';
+export { loadAttachDeviceFilter, DEVICE_FILTER_LICENSE } from './device-filter-load.js';
 export { cgroupFeatures, parseCpuList, type CgroupFeatures } from './features.js';

@@ -120,6 +120,12 @@ export interface CgroupFs {
   rmdir(path: string): void;
   /** Resolves symlinks (v1 hosts link `cpu` and `cpuacct` to one `cpu,cpuacct` hierarchy). */
   realpath(path: string): string;
+  /**
+   * v2: loads a BPF_PROG_TYPE_CGROUP_DEVICE program (`struct bpf_insn[]`) and attaches it to the
+   * cgroup directory `dir` in place of the one attached before. Absent: device rules cannot be
+   * applied on v2.
+   */
+  attachDeviceFilter?(dir: string, program: Buffer): void;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Shared helpers for the cgroup drivers: plain fs with typed errors, file parsers, conversions.
 import fs from 'node:fs';
 import { TdockError } from '@tdock/core';
+import { loadAttachDeviceFilter } from './device-filter-load.js';
 import type { CgroupFs } from './types.js';
 
 /** The real filesystem. */
@@ -11,6 +12,7 @@ export const nodeCgroupFs: CgroupFs = {
   mkdir: (p) => fs.mkdirSync(p),
   rmdir: (p) => fs.rmdirSync(p),
   realpath: (p) => fs.realpathSync(p),
+  attachDeviceFilter: loadAttachDeviceFilter,
 };
 
 function errCode(err: unknown): string | undefined {

@@ -1,6 +1,7 @@
 // cgroup v2 driver: one unified hierarchy (<root>/<path>); controllers enabled top-down through
 // each ancestor's cgroup.subtree_control, values converted from OCI's v1-shaped resources as runc does.
 import { TdockError } from '@tdock/core';
+import { deviceFilterProgram, emulateDeviceRules } from './device-filter.js';
 import type { CgroupFs, CgroupManager, CgroupStats, FreezerState, LinuxResources, LinuxThrottleDevice } from './types.js';
 import {
   blkioWeightToIoWeight,
@@ -112,8 +113,24 @@ export class CgroupV2Manager implements CgroupManager {
       if (key.includes('/') || key.startsWith('.')) throw new TdockError('invalid-argument', `cgroup: invalid unified key ${JSON.stringify(key)}`);
       writeCg(this.cfs, this.file(key), value);
     }
-    // Device rules are not files on v2: the caller loads deviceFilterProgram(r.devices) with
-    // bpf(BPF_PROG_LOAD) and attaches it to this directory (see device-filter.ts).
+    if (r.devices && r.devices.length > 0) this.setDevices(r.devices);
+  }
+
+  /** Device rules are no files on v2: an eBPF program attached to the directory replaces v1's lists. */
+  private setDevices(rules: NonNullable<LinuxResources['devices']>): void {
+    const program = deviceFilterProgram(rules);
+    if (!this.cfs.attachDeviceFilter) {
+      throw new TdockError('not-implemented', `cgroup: device rules for ${this.path} need bpf(2), which this cgroup filesystem does not offer`);
+    }
+    try {
+      this.cfs.attachDeviceFilter(this.dir, program);
+    } catch (err) {
+      // As runc (canSkipEBPFError): rules that allow every device need no filter, so a host that
+      // refuses bpf(2) still runs such containers (--privileged).
+      const { defaultAllow, exceptions } = emulateDeviceRules(rules);
+      if (defaultAllow && exceptions.length === 0) return;
+      throw err;
+    }
   }
 
   private setMemory(m: NonNullable<LinuxResources['memory']>): void {

@@ -24,3 +24,5 @@ export type { Rlimit, CapSets } from './proc.cjs';
 export { TIOC, posixOpenpt, grantpt, unlockpt, ptsname, openPty, openPtyAt, setWinsize, getWinsize, setControllingTerminal } from './pty.cjs';
 export type { Pty } from './pty.cjs';
 export { sendFd, sendFdOn, socketpair, recvFd, listenUnix, acceptFd } from './socket.cjs';
+export { BPF_CMD, BPF_F_ALLOW_MULTI, BpfLoadError, bpfProgLoad, bpfProgAttach, bpfProgDetach, bpfProgQuery, bpfProgGetFdById } from './bpf.cjs';
+export type { BpfProgram } from './bpf.cjs';

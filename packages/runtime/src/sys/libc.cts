@@ -83,6 +83,14 @@ export function lastErrno(): number {
   return koffi.errno();
 }
 
+/**
+ * The address of a Buffer's bytes, for pointer fields inside structs built by hand (bpf(2)'s attr).
+ * The caller keeps the Buffer referenced until the call that reads the address has returned.
+ */
+export function addressOf(buf: Buffer): bigint {
+  return koffi.address(buf);
+}
+
 /** Throws a SysError when a call returned a negative value; returns the value otherwise. */
 export function check(ret: number | bigint, syscall: string, path?: string): number {
   const n = Number(ret);
@@ -101,6 +109,7 @@ export const SYS = {
   capset: 126,
   pivot_root: 155,
   seccomp: 317,
+  bpf: 321,
   move_mount: 429,
   fsopen: 430,
   fsconfig: 431,
@@ -203,5 +212,6 @@ export const raw = lazy({
   sysPivotRoot: (): Fn => lib.func('syscall', 'long', ['long', 'const char *', 'const char *']),
   sysCapset: (): Fn => lib.func('syscall', 'long', ['long', 'const void *', 'const void *']),
   sysCapget: (): Fn => lib.func('syscall', 'long', ['long', 'void *', 'void *']),
+  sysBpf: (): Fn => lib.func('syscall', 'long', ['long', 'int', 'void *', 'unsigned int']),
   sysSeccomp: (): Fn => lib.func('syscall', 'long', ['long', 'unsigned int', 'unsigned int', koffi.pointer(types.sockFprog)]),
 });
