@@ -2,14 +2,16 @@
  * compose-up-down: `tdock compose up -d` then `down -v` of a two-service project (busybox from the
  * kit registry, `network_mode: none`, one named volume) against tdockd, versus docker-compose 1.29
  * (/usr/bin/docker-compose) against dockerd, interleaved in one run (issue 10). Goal 0.25.
- * The services trap SIGTERM, so `down` does not wait for a stop timeout on either side.
+ * The services trap SIGTERM, so `down` does not wait for a stop timeout on either side. Between up
+ * and down, each cycle checks over the daemon's socket that both containers run (an HTTP GET, a
+ * millisecond; it was a `docker ps`, whose 50 ms of CLI start-up both sides paid inside the timing).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fixtures, repoRoot } from '@tdock/testkit';
 import type { Benchmark, Prepared } from '../src/harness.js';
-import { pairMissing, probeTdockdRuns, removeAllContainers, startPair, type Engine } from './lib/daemons.js';
+import { pairMissing, probeTdockdRuns, removeAllContainers, socketGetter, startPair, type Engine } from './lib/daemons.js';
 
 /** The docker-compose (v1) the reference side uses. */
 const DOCKER_COMPOSE = '/usr/bin/docker-compose';
@@ -40,10 +42,13 @@ async function prepare(): Promise<Prepared> {
     const tdock = path.join(repoRoot(), 'packages/cli/bin/tdock.js');
     const tdockCompose = (args: string[]): Promise<unknown> => pair.tdockd.client(process.execPath, [tdock, 'compose', '-f', file, '-p', PROJECT, ...args]);
     const dockerCompose = (args: string[]): Promise<unknown> => pair.dockerd.client(DOCKER_COMPOSE, ['-f', file, '-p', PROJECT, ...args]);
+    const getters = new Map([pair.tdockd, pair.dockerd].map((e) => [e, socketGetter(e.daemon.socket)]));
+    const filter = encodeURIComponent(JSON.stringify({ label: [`com.docker.compose.project=${PROJECT}`] }));
     const cycle = (fn: (args: string[]) => Promise<unknown>, e: Engine) => async (): Promise<void> => {
       await fn(['up', '-d']);
-      const running = (await e.docker(['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`])).stdout.split('\n').filter(Boolean);
-      if (running.length !== 2) throw new Error(`${e.label}: ${running.length} containers running after up, expected 2`);
+      const res = await getters.get(e)!.get(`/containers/json?filters=${filter}`);
+      const running = res.status === 200 ? (JSON.parse(res.body) as unknown[]).length : -1;
+      if (running !== 2) throw new Error(`${e.label}: ${running} containers running after up, expected 2 (${res.status})`);
       await fn(['down', '-v']);
     };
     // Untimed, once: both sides leave nothing behind (containers, the named volume).
@@ -60,6 +65,7 @@ async function prepare(): Promise<Prepared> {
         await tdockCompose(['down', '-v']).catch(() => undefined);
         await dockerCompose(['down', '-v']).catch(() => undefined);
         for (const e of [pair.tdockd, pair.dockerd]) await removeAllContainers(e).catch(() => undefined);
+        for (const g of getters.values()) g.close();
         await pair.stop();
       },
     };
