@@ -64,6 +64,35 @@ describe('sys', () => {
     assert.deepEqual(fs.readdirSync(merged), []);
   });
 
+  it('without lowerdir+ (kernels before 6.8), mounts 130 long-named lowers through short links and removes them', () => {
+    const lowers: string[] = [];
+    for (let i = 0; i < 130; i++) {
+      const l = path.join(dir, `layer-with-a-long-name-to-overflow-the-page-${String(i).padStart(4, '0')}`);
+      fs.mkdirSync(l);
+      fs.writeFileSync(path.join(l, `f${i}`), String(i));
+      fs.writeFileSync(path.join(l, 'top'), String(i));
+      lowers.unshift(l);
+    }
+    assert.ok(sys.overlayOptions({ lowers }).length > 4096, 'the classic option string would not fit');
+    const base = path.join(dir, 'c');
+    const [upper, work, merged] = ['upper', 'work', 'merged'].map((n) => path.join(base, n)) as [string, string, string];
+    for (const d of [upper, work, merged]) fs.mkdirSync(d, { recursive: true });
+    const cwd = process.cwd();
+    sys.mountOverlay({ lowers, upper, work }, merged, { useNewApi: false });
+    mounted.push(merged);
+    assert.equal(process.cwd(), cwd);
+    assert.equal(fs.readFileSync(path.join(merged, 'top'), 'utf8'), '129');
+    for (const i of [0, 64, 129]) assert.equal(fs.readFileSync(path.join(merged, `f${i}`), 'utf8'), String(i));
+    fs.writeFileSync(path.join(merged, 'new'), 'x');
+    assert.equal(fs.readFileSync(path.join(upper, 'new'), 'utf8'), 'x');
+    // The link directory is gone, and the mount table names the short links.
+    assert.deepEqual(fs.readdirSync(base).sort(), ['merged', 'upper', 'work']);
+    const entry = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === merged);
+    assert.match(entry ?? '', /lowerdir=0:1:2:/);
+    sys.umount(merged);
+    mounted.pop();
+  });
+
   it('falls back to the classic option string when asked (older kernels)', () => {
     const lo = path.join(dir, 'lo:1,x');
     const lo2 = path.join(dir, 'lo2');

@@ -1,5 +1,7 @@
 // mount(2), umount2(2), and the new mount API (fsopen/fsconfig/fsmount/move_mount) for overlay (DESIGN §6).
+import nodeFs = require('node:fs');
 import os = require('node:os');
+import nodePath = require('node:path');
 import { SYS, SysError, check, lastErrno, raw } from './libc.cjs';
 
 /** mount(2) flags. */
@@ -110,9 +112,9 @@ const PAGE_SIZE = 4096;
 
 /**
  * Mounts an overlay on `target`. On Linux 6.8+ through the new mount API (one `lowerdir+` per layer, no
- * length limit); on older kernels through mount(2) with the classic option string when it fits in a page.
- * Throws SysError naming the failing call; on older kernels with too many layers, a SysError ENAMETOOLONG
- * (the caller must shorten layer paths, as Docker's overlay2 `l/` links do).
+ * length limit); on older kernels through mount(2) with the classic option string when it fits in a
+ * page, else with short names for the lower directories (see {@link mountOverlayShortNames}).
+ * Throws SysError naming the failing call.
  */
 export function mountOverlay(layers: OverlayLayers, target: string, opts: { useNewApi?: boolean } = {}): void {
   if (layers.lowers.length === 0) throw new SysError(22, 'mount overlay (no lower layers)', target);
@@ -138,8 +140,42 @@ export function mountOverlay(layers: OverlayLayers, target: string, opts: { useN
     return;
   }
   const data = overlayOptions(layers);
-  if (data.length >= PAGE_SIZE) throw new SysError(36, `mount overlay (${layers.lowers.length} layers, options exceed a page)`, target);
-  mount('overlay', target, 'overlay', 0, data);
+  if (data.length < PAGE_SIZE) mount('overlay', target, 'overlay', 0, data);
+  else mountOverlayShortNames(layers, target);
+}
+
+/**
+ * The classic mount(2) with lower directories too many for one page of options (DESIGN §6, kernels
+ * before 6.8): a private directory beside `target` gets one symbolic link per lower directory, named
+ * `0`, `1`, ... in base 36, and the mount runs with that directory as the working directory and those
+ * names as `lowerdir`, as Docker's overlay2 does with its `l/` links. Overlay resolves the links when
+ * it mounts, so they are removed right after. 128 layers take about 500 bytes; the kernel's own limit
+ * (500 layers) fits too. The working directory changes only during the synchronous mount call; the
+ * engine uses absolute paths everywhere.
+ */
+export function mountOverlayShortNames(layers: OverlayLayers, target: string): void {
+  const names = layers.lowers.map((_, i) => i.toString(36));
+  const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : nodePath.resolve(p));
+  const data = overlayOptions({ lowers: names, upper: abs(layers.upper), work: abs(layers.work) });
+  if (data.length >= PAGE_SIZE) throw new SysError(36, `mount overlay (${layers.lowers.length} layers, options exceed a page even with short names)`, target);
+  const linkDir = nodeFs.mkdtempSync(nodePath.join(nodePath.dirname(nodePath.resolve(target)), '.tdock-lowers-'));
+  try {
+    layers.lowers.forEach((dir, i) => nodeFs.symlinkSync(nodePath.resolve(dir), nodePath.join(linkDir, names[i]!)));
+    let prev: string;
+    try {
+      prev = process.cwd();
+    } catch {
+      prev = '/';
+    }
+    process.chdir(linkDir);
+    try {
+      mount('overlay', nodePath.resolve(prev, target), 'overlay', 0, data);
+    } finally {
+      process.chdir(prev);
+    }
+  } finally {
+    nodeFs.rmSync(linkDir, { recursive: true, force: true });
+  }
 }
 
 /** Unmounts `target` if it is mounted; returns false when it was not (EINVAL/ENOENT). */
