@@ -51,10 +51,10 @@ async function makeEnv(): Promise<Env> {
   }
 }
 
-/** Whether the runtime's warm pool holds a ready pair (it has no public accessor; see docs/benchmarks.md). */
+/** Whether the runtime's warm pool holds a ready pair and starts no other. */
 function poolReady(runtime: Runtime): boolean {
-  const internals = runtime as unknown as { pool?: unknown[]; poolPending?: number };
-  return (internals.pool?.length ?? 0) >= 1 && (internals.poolPending ?? 0) === 0;
+  const { ready, starting } = runtime.poolStatus();
+  return ready >= 1 && starting === 0;
 }
 
 async function waitPool(runtime: Runtime): Promise<void> {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Runtime, readJsonFileLog, type DefaultSpecOptions, type ExitRecord, type OciSpec } from '@tdock/runtime';
-import { cgroupDirs, leftovers, runtimeEnv, type RuntimeEnv } from './support/runtime-env.js';
+import { cgroupDirs, leftovers, runtimeEnv, settledLeftovers, type RuntimeEnv } from './support/runtime-env.js';
 
 describe('container', function () {
   this.timeout(60000);
@@ -20,7 +20,7 @@ describe('container', function () {
     const marker = env.root;
     await env.cleanup();
     assert.deepEqual(cgroupDirs(env.cgroupParent), [], 'no cgroups of ours');
-    const left = leftovers(marker);
+    const left = await settledLeftovers(marker);
     assert.deepEqual(left.mounts, [], 'no mounts of ours in the host mount table');
     assert.deepEqual(left.processes, [], 'no shims of ours');
     for (const pid of pids) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `container process ${pid} is gone`);
@@ -456,17 +456,21 @@ describe('container', function () {
       }
       // Two creates at once (compose up) take both pairs; once both starts returned, the pool is
       // refilled to its size, not by one pair.
-      for (let i = 0; i < 250 && pooled().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(pooled().length, 2);
+      for (let i = 0; i < 250 && rt.poolStatus().ready < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(rt.poolStatus(), { ready: 2, starting: 0 });
+      const ready = pooled();
+      assert.equal(ready.length, 2);
       const ids = [4, 5].map((i) => `t${process.pid}-pool${i}`);
       await Promise.all(ids.map((id) => rt.create(id, { bundle: env.root, spec: env.spec({ args: ['sh', '-c', 'exit 0'], hostname: 'pool' }), rootfs: env.overlay(id) })));
-      assert.equal(pooled().length, 0);
+      const shims = ids.map((id) => (JSON.parse(fs.readFileSync(path.join(rt.stateDir(id), 'state.json'), 'utf8')) as { shimPid: number }).shimPid);
+      assert.deepEqual(shims.sort(), ready.sort(), 'both containers run in the pooled shims');
       await Promise.all(ids.map((id) => rt.start(id)));
       for (const id of ids) {
         assert.equal((await rt.wait(id)).exitCode, 0);
         await rt.delete(id);
       }
-      for (let i = 0; i < 250 && pooled().length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 250 && rt.poolStatus().ready < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(rt.poolStatus(), { ready: 2, starting: 0 });
       assert.equal(pooled().length, 2);
     } finally {
       rt.close();

@@ -102,14 +102,14 @@ async function main(argv: string[]): Promise<number> {
         await rt.start(id);
         if (!foreground) return 0;
         const exit = await rt.wait(id);
-        if (!p.flags.keep) await rt.delete(id, { force: true });
+        if (!p.flags.keep) await rt.delete(id, { force: true, waitShim: true });
         return exit.exitCode;
       }
       const a = await rt.attach(id, { stdin: true });
       await rt.start(id).catch(() => undefined);
       const code = await pump(a, terminal, (r, c) => void rt.resize(id, r, c).catch(() => undefined));
       a.close();
-      if (!p.flags.keep) await rt.delete(id, { force: true });
+      if (!p.flags.keep) await rt.delete(id, { force: true, waitShim: true });
       return code;
     }
     case 'start':
@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'delete': {
       const p = parseArgs(g.rest, [{ names: ['force', 'f'] }]);
-      await rt.delete(need(p), { force: p.flags.force === true });
+      await rt.delete(need(p), { force: p.flags.force === true, waitShim: true });
       return 0;
     }
     case 'list': {

@@ -88,22 +88,24 @@ export async function shimRequest(socketPath: string, req: ShimRequest, opts: { 
 }
 
 /**
- * Asks the shim to exit and resolves once it has: the shim keeps the connection open until it exits,
- * so its end marks the exit (an older shim ends it at once; then the caller's pid check still waits).
- * Resolves as well when the shim is unreachable or refuses.
+ * Asks the shim to exit. Resolves with true once it agreed: by then it has closed its server and
+ * removed its socket, and it exits as soon as the reply is out. With `waitExit`, resolves only once it
+ * has exited (it keeps the connection open until then, so the connection's end marks the exit).
+ * Resolves with false when the shim is unreachable or refuses.
  */
-export async function shimShutdown(socketPath: string): Promise<void> {
+export async function shimShutdown(socketPath: string, opts: { waitExit?: boolean } = {}): Promise<boolean> {
   let sock: net.Socket;
   try {
     sock = await connect(socketPath);
   } catch {
-    return;
+    return false;
   }
   try {
     const reader = new JsonLineReader<ShimReply>(sock);
     writeJsonLine(sock, { op: 'shutdown' });
     const reply = await reader.next();
-    if (reply?.ok) await reader.next();
+    if (reply?.ok && opts.waitExit) await reader.next();
+    return reply?.ok === true;
   } finally {
     sock.destroy();
   }

@@ -80,3 +80,16 @@ export function leftovers(marker: string): { mounts: string[]; processes: string
   }
   return { mounts, processes };
 }
+
+/**
+ * {@link leftovers}, asked again for up to a second while processes remain: `delete` returns once
+ * a shim agreed to exit, and it may take a few milliseconds more to be gone.
+ */
+export async function settledLeftovers(marker: string): Promise<{ mounts: string[]; processes: string[] }> {
+  let left = leftovers(marker);
+  for (let i = 0; i < 50 && left.processes.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = leftovers(marker);
+  }
+  return left;
+}
