@@ -1,5 +1,6 @@
 // @tdock/runtime/sys on the real kernel: overlay through the new mount API, whiteouts, xattrs, openat2.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,6 +127,33 @@ describe('sys', () => {
     mounted.push(merged);
     assert.ok(!fs.existsSync(path.join(merged, 'gone')));
     assert.deepEqual(fs.readdirSync(path.join(merged, 'd')), ['new']);
+  });
+
+  it('addInodeFlags sets chattr +T on an ext4 directory, once, and the flag is not inherited', function () {
+    if (execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim() !== 'ext2/ext3') this.skip();
+    const attrs = (p: string): string => execFileSync('lsattr', ['-d', p], { encoding: 'utf8' }).split(' ')[0]!;
+    assert.doesNotMatch(attrs(dir), /T/);
+    assert.equal(sys.addInodeFlags(dir, sys.FS_FL.TOPDIR), true);
+    assert.match(attrs(dir), /T/);
+    assert.equal(sys.addInodeFlags(dir, sys.FS_FL.TOPDIR), true);
+    fs.mkdirSync(path.join(dir, 'sub'));
+    assert.doesNotMatch(attrs(path.join(dir, 'sub')), /T/);
+  });
+
+  it('addInodeFlags says false where the filesystem has no inode flags (tmpfs), and throws for a missing path', function () {
+    let shm: string;
+    try {
+      shm = fs.mkdtempSync('/dev/shm/tdock-sys-');
+    } catch {
+      this.skip();
+    }
+    try {
+      if (execFileSync('stat', ['-f', '-c', '%T', shm], { encoding: 'utf8' }).trim() !== 'tmpfs') this.skip();
+      assert.equal(sys.addInodeFlags(shm, sys.FS_FL.TOPDIR), false);
+    } finally {
+      fs.rmSync(shm, { recursive: true, force: true });
+    }
+    assert.throws(() => sys.addInodeFlags(path.join(dir, 'missing'), sys.FS_FL.TOPDIR), { code: 'ENOENT' });
   });
 
   it('mknod keeps the exact mode despite the umask', () => {

@@ -12,6 +12,11 @@ export interface FsOps {
   llistxattr(path: string): string[];
   /** lgetxattr(2): undefined when the attribute is absent. */
   lgetxattr(path: string, name: string): Buffer | undefined;
+  /**
+   * Ask the filesystem to place each new subdirectory of `dir` apart from its siblings (ext4's
+   * TOPDIR flag, `chattr +T`); false where the filesystem has no such hint. Optional.
+   */
+  markTopDir?(dir: string): boolean;
 }
 
 /** Overlay mounting, used only by the store's own work (diff, tests) and never for containers. */

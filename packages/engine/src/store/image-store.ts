@@ -43,7 +43,7 @@ export class ImageStore {
 
   private constructor(opts: ImageStoreOptions) {
     this.content = new ContentStore(join(opts.dataRoot, 'content'));
-    this.snapshots = new SnapshotStore(join(opts.dataRoot, 'snapshots'));
+    this.snapshots = new SnapshotStore(join(opts.dataRoot, 'snapshots'), opts.fsOps.markTopDir ? { markTopDir: (dir) => opts.fsOps.markTopDir!(dir) } : {});
     this.metadata = new ImageMetadataStore(join(opts.dataRoot, 'images'));
     this.fsOps = opts.fsOps;
     this.dataRoot = opts.dataRoot;

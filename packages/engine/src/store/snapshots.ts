@@ -55,12 +55,17 @@ export class SnapshotStore {
   private readonly inflight = new Map<string, Promise<SnapshotInfo>>();
   private readonly leases = new Map<string, number>();
 
-  constructor(readonly root: string) {}
+  /**
+   * `markTopDir` (FsOps') is applied to `tmp/`, where every snapshot is unpacked: on ext4 each
+   * snapshot then gets block groups of its own (see image-store.md, Performance notes).
+   */
+  constructor(readonly root: string, private readonly opts: { markTopDir?: (dir: string) => boolean } = {}) {}
 
   /** Create the directories and discard unfinished snapshots left by a crash. */
   async init(): Promise<void> {
     await rm(join(this.root, 'tmp'), { recursive: true, force: true });
     await mkdir(join(this.root, 'tmp'), { recursive: true });
+    this.opts.markTopDir?.(join(this.root, 'tmp'));
     await mkdir(join(this.root, 'active'), { recursive: true });
   }
 

@@ -8,6 +8,7 @@ export function sysFsOps(): FsOps {
     lsetxattr: (path, name, value) => sys.lsetxattr(path, name, Buffer.from(value)),
     llistxattr: (path) => sys.llistxattr(path),
     lgetxattr: (path, name) => sys.lgetxattr(path, name),
+    markTopDir: (dir) => sys.addInodeFlags(dir, sys.FS_FL.TOPDIR),
   };
 }
 

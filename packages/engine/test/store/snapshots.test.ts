@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ImageStore } from '../../src/store/image-store.js';
 import { SnapshotStore } from '../../src/store/snapshots.js';
 import { sysFsOps, sysMountOps } from '../../src/store/sys-ops.js';
 import { unpackLayer } from '../../src/store/unpack.js';
@@ -41,6 +43,24 @@ describe('store: snapshots', () => {
   }
 
   const file = (name: string, data: string) => ({ name, type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 0, data: Buffer.from(data) });
+
+  it('marks tmp/, where snapshots are unpacked, as a top directory on every init (the new tmp/ too)', async () => {
+    const marked: string[] = [];
+    const s = new SnapshotStore(join(tmp, 'marked'), { markTopDir: (d) => marked.push(d) > 0 });
+    await s.init();
+    await s.init();
+    assert.deepEqual(marked, [join(tmp, 'marked', 'tmp'), join(tmp, 'marked', 'tmp')]);
+  });
+
+  it('an ImageStore on ext4 has chattr +T on snapshots/tmp only (each unpack gets block groups of its own)', async function () {
+    if (execFileSync('stat', ['-f', '-c', '%T', tmp], { encoding: 'utf8' }).trim() !== 'ext2/ext3') this.skip();
+    await ImageStore.open({ dataRoot: join(tmp, 'root'), fsOps: ops });
+    const attrs = (p: string): string => execFileSync('lsattr', ['-d', p], { encoding: 'utf8' }).split(' ')[0]!;
+    assert.match(attrs(join(tmp, 'root', 'snapshots', 'tmp')), /T/);
+    assert.doesNotMatch(attrs(join(tmp, 'root', 'snapshots')), /T/);
+    await mkdir(join(tmp, 'root', 'snapshots', 'tmp', 'x'));
+    assert.doesNotMatch(attrs(join(tmp, 'root', 'snapshots', 'tmp', 'x')), /T/); // not inherited
+  });
 
   it('mounts a 128-layer chain through the new mount API and finds every layer', async () => {
     const tars = Array.from({ length: 128 }, (_, i) => buildTar([file(`layer-${i}`, `content ${i}`), file('top', `from ${i}`)]));

@@ -11,7 +11,7 @@ export type { OverlayLayers } from './mount.cjs';
 export {
   S_IF, XATTR, O, RESOLVE, UTIME_NOW, UTIME_OMIT, AT_SYMLINK_NOFOLLOW,
   makedev, mknod, makeWhiteout, lsetxattr, lgetxattr, llistxattr, lremovexattr, lchown, lutimes,
-  openat2, openInRoot, open, close, pipe, setLinkUp,
+  openat2, openInRoot, open, close, pipe, setLinkUp, FS_FL, addInodeFlags,
 } from './fs.cjs';
 export type { Timespec } from './fs.cjs';
 export {
