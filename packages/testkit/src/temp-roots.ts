@@ -44,7 +44,10 @@ export interface TempRoots {
 
 /** Options of {@link tempRoots}. */
 export interface TempRootsOptions {
-  /** Parent of the temporary directory (default `/tmp`; keep it short for socket paths). */
+  /**
+   * Parent of the temporary directory (default `$TDOCK_TEST_BASE`, else `/tmp`; keep it short for
+   * socket paths). The variable runs tests and benchmarks on another filesystem.
+   */
   base?: string;
 }
 
@@ -243,7 +246,7 @@ export function cleanupRootsSync(r: Omit<TempRoots, 'cleanup'>): void {
  */
 export async function tempRoots(opts: TempRootsOptions = {}): Promise<TempRoots> {
   const id = randomBytes(8).toString('hex').replace(/[^a-z0-9]/g, '').slice(0, 4).padEnd(4, '0');
-  const dir = mkdtempSync(join(opts.base ?? '/tmp', `tdk-${id}-`));
+  const dir = mkdtempSync(join(opts.base ?? (process.env.TDOCK_TEST_BASE || '/tmp'), `tdk-${id}-`));
   const dataRoot = join(dir, 'root');
   const execRoot = join(dir, 'run');
   mkdirSync(dataRoot);
