@@ -140,6 +140,14 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
         const o = await docker(['build', ...extra, '-f', fail, '.']);
         assert.deepEqual([o.code, normaliseBuild(o.stdout)], [t.code, normaliseBuild(t.stdout)], `build ${extra.join(' ')}`);
         assert.ok(o.stderr.endsWith("The command '/bin/sh -c exit 3' returned a non-zero code: 3\n"), o.stderr);
+        // --force-rm leaves nothing; the default --rm leaves the failed step's container, on both daemons
+        const left = async (e: NodeJS.ProcessEnv): Promise<string> => ok(await run(DOCKER, ['ps', '-a', '--format', '{{.Command}} {{.State}}'], e, ctx), 'ps -a').stdout;
+        assert.equal(await left(env), await left(denv), `containers left by build ${extra.join(' ')}`);
+      }
+      assert.equal(ok(await docker(['ps', '-a', '--format', '{{.Command}} {{.State}}']), 'ps').stdout, '"/bin/sh -c \'exit 3\'" exited\n');
+      for (const e of [env, denv]) {
+        const ids = ok(await run(DOCKER, ['ps', '-aq'], e, ctx), 'ps -aq').stdout.split('\n').filter(Boolean);
+        ok(await run(DOCKER, ['rm', ...ids], e, ctx), 'rm');
       }
       const hist = async (e: NodeJS.ProcessEnv): Promise<string> => normaliseBuild(ok(await run(DOCKER, ['history', '--format', '{{.ID}} {{.CreatedBy}}', 'cmp'], e, ctx), 'history').stdout);
       assert.equal(await hist(env), await hist(denv));
@@ -148,20 +156,46 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
     }
   });
 
-  it('--force-rm announces the removal of a failing step\'s container; --rm=false warns that containers are removed anyway', async () => {
+  it('keeps RUN containers as dockerd does: --rm=false leaves each exited on its parent image, a failing step leaves its own unless --force-rm', async () => {
+    const psA = async (): Promise<string[][]> => ok(await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}}|{{.Image}}|{{.Command}}|{{.Status}}']), 'ps -a')
+      .stdout.split('\n').filter(Boolean).map((l) => l.split('|'));
+    assert.deepEqual(await psA(), [], 'no container before');
+    const df = write('Dockerfile.k', `FROM ${image}\nENV K=1\nRUN true\nRUN echo two > /two\n`);
+    const plain = ok(await docker(['build', '--no-cache', '-f', df, '.']), 'build');
+    assert.equal(plain.stdout.match(/Removing intermediate container/g)?.length, 3, plain.stdout);
+    assert.deepEqual(await psA(), [], 'the default --rm removes every container');
+    for (const client of [docker, tdock]) {
+      const keep = ok(await client(['build', '--rm=false', '--no-cache', '-f', df, '.']), 'build --rm=false');
+      assert.ok(!keep.stdout.includes('Removing intermediate container') && !keep.stdout.includes('[Warning]'), keep.stdout);
+      const m = /Step 2\/4 : ENV K=1\n ---> Running in [a-f0-9]{12}\n ---> ([a-f0-9]{12})\nStep 3\/4 : RUN true\n ---> Running in ([a-f0-9]{12})\n ---> ([a-f0-9]{12})\nStep 4\/4 : RUN echo two > \/two\n ---> Running in ([a-f0-9]{12})\n/.exec(keep.stdout);
+      assert.ok(m, keep.stdout);
+      const [, envImage, first, runImage, second] = m;
+      const listed = await psA();
+      assert.deepEqual(listed.map(([id, img, cmd]) => [id!.slice(0, 12), img!.slice(0, 19), cmd]), [
+        [second, `sha256:${runImage}`, '"/bin/sh -c \'echo two > /two\'"'],
+        [first, `sha256:${envImage}`, '"/bin/sh -c true"'],
+      ], 'newest first, each created from the image of the step before');
+      for (const [, , , status] of listed) assert.match(status!, /^Exited \(0\) /);
+      const inspect = ok(await docker(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{json .Config.Cmd}} {{json .Config.Entrypoint}} {{.HostConfig.LogConfig.Type}} {{index .Config.Env 1}}', first!]), 'inspect').stdout;
+      assert.equal(inspect, 'exited 0 ["/bin/sh","-c","true"] null none K=1\n');
+      assert.match(ok(await docker(['diff', second!]), 'diff').stdout, /^A \/two$/m, 'the container keeps the step\'s changes');
+      assert.equal(ok(await docker(['rm', first!, second!]), 'rm').stdout.split('\n').filter(Boolean).length, 2);
+      assert.deepEqual(await psA(), []);
+    }
+
     const fail = write('Dockerfile.f', `FROM ${image}\nRUN exit 4\n`);
-    const plain = await docker(['build', '-f', fail, '.']);
-    assert.equal(plain.code, 4);
-    assert.match(plain.stdout, / ---> Running in [a-f0-9]{12}\n$/);
+    const failed = await docker(['build', '-f', fail, '.']);
+    assert.equal(failed.code, 4);
+    const failedId = / ---> Running in ([a-f0-9]{12})\n$/.exec(failed.stdout)?.[1];
+    assert.ok(failedId, failed.stdout);
+    const left = await psA();
+    assert.deepEqual(left.map(([id, , cmd]) => [id!.slice(0, 12), cmd]), [[failedId, '"/bin/sh -c \'exit 4\'"']], 'the failing step\'s container stays with the default --rm');
+    assert.match(left[0]![3]!, /^Exited \(4\) /);
+    ok(await docker(['rm', failedId!]), 'rm');
     const forced = await docker(['build', '--force-rm', '-f', fail, '.']);
     assert.equal(forced.code, 4);
     assert.match(forced.stdout, / ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n$/);
-    for (const client of [docker, tdock]) {
-      const keep = ok(await client(['build', '--rm=false', '--no-cache', '-f', write('Dockerfile.k', `FROM ${image}\nENV K=1\nRUN true\n`), '.']), 'build --rm=false');
-      assert.match(keep.stdout, /\[Warning\] rm=false: tdockd does not keep intermediate build containers; they are removed/);
-      assert.ok(!keep.stdout.includes('Removing intermediate container'), keep.stdout);
-    }
-    assert.equal(ok(await docker(['ps', '-aq']), 'ps').stdout, '', 'no container is left');
+    assert.deepEqual(await psA(), [], '--force-rm leaves none');
   });
 
   it('--cache-from reuses the steps of a named image when the build cache has none', async () => {

@@ -4,7 +4,7 @@
  * cache. A root filesystem is named by its chain of layers ({@link RootfsChain}); the backend materialises it (an
  * overlay of those layers) as it sees fit.
  */
-import type { History, ImageConfig } from '@tdock/core';
+import type { ContainerConfig, History, ImageConfig } from '@tdock/core';
 import type { CacheKeyParts } from './cache-key.js';
 import type { StepFile } from './dispatch.js';
 import type { SourceContent } from './instructions.js';
@@ -45,6 +45,13 @@ export interface ResolvedMount extends RunMount {
 /** Runs one RUN step in a new writable layer over `parent`. */
 export interface RunStepRequest {
   parent: RootfsChain;
+  /**
+   * The image the step runs on when the backend commits steps (`commitStep`): the previous step's image, or the
+   * base's ID. The legacy builder creates the step's container from it (`docker ps -a` shows it with `--rm=false`).
+   */
+  parentImage?: string;
+  /** The stage's config the step runs with (before `argv`, `env` and the rest override it): the container's Config. */
+  config?: ContainerConfig;
   argv: string[];
   env: string[];
   user: string;

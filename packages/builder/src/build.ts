@@ -322,7 +322,7 @@ class StageWalk {
         signal.throwIfAborted();
         emit({ type: 'run-start', stage: this.index, at: Date.now() });
         const out = await backend.runStep({
-          parent, argv: plan.argv, env: plan.env, user: plan.user, cwd: plan.cwd, mounts, network: plan.network, security: plan.security,
+          parent, ...(this.imageId ? { parentImage: this.imageId } : {}), config: structuredClone(this.state.config), argv: plan.argv, env: plan.env, user: plan.user, cwd: plan.cwd, mounts, network: plan.network, security: plan.security,
           files: plan.files, output: (chunk) => emit({ type: 'output', stage: this.index, chunk }), signal,
         });
         emit({ type: 'run-end', stage: this.index, at: Date.now() });

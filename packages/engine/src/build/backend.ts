@@ -20,7 +20,7 @@ import type { ImageStore } from '../store/image-store.js';
 import type { BuildCache } from './cache.js';
 import { copyInto, mkdirAllScoped } from './copy.js';
 import type { BuildLayers } from './layers.js';
-import { runContainer, type RunEnv } from './run-step.js';
+import { runContainer, type KeptBuildContainer, type RunEnv, type RunOutcome } from './run-step.js';
 import { excludeMatcher, hashSelection, selectSources } from './sources.js';
 
 /** Everything one build's backend uses. */
@@ -108,18 +108,28 @@ export class EngineBuildBackend implements BuildBackend {
     return this.commitImage(req.config, req.layers, req.parent);
   }
 
-  /** Prepares a writable snapshot on `parent`, runs `fn` on it, and turns its upper into the step's layer. */
-  private async withUpper(parent: RootfsChain, signal: AbortSignal, fn: (rootfs: { lowers: string[]; upper: string; work: string; type: 'overlay' }) => Promise<number>): Promise<StepOutcome> {
+  /**
+   * Prepares a writable snapshot `key` on `parent`, runs `fn` on it, and turns its upper into the step's layer. The
+   * snapshot is removed afterwards unless `fn` hands it to a container that stays (`keep`, registered once the
+   * layer is committed, and also when the step failed).
+   */
+  private async withUpper(
+    parent: RootfsChain, signal: AbortSignal, fn: (rootfs: { lowers: string[]; upper: string; work: string; type: 'overlay' }) => Promise<RunOutcome>,
+    key = `build-${randomBytes(8).toString('hex')}`,
+  ): Promise<StepOutcome> {
     const top = await this.d.layers.ensure(parent);
-    const key = `build-${randomBytes(8).toString('hex')}`;
     const m = await this.d.store.snapshots.prepare(key, top);
+    let keep: KeptBuildContainer | undefined;
     try {
-      const exitCode = await fn({ type: 'overlay', lowers: m.lowers, upper: m.upper!, work: m.work! });
-      if (exitCode !== 0) return { exitCode };
+      const out = await fn({ type: 'overlay', lowers: m.lowers, upper: m.upper!, work: m.work! });
+      keep = out.keep;
+      if (out.failure) throw out.failure;
+      if (out.exitCode !== 0) return { exitCode: out.exitCode };
       const layer = await this.d.layers.commit(m.upper!, parent, signal);
       return { exitCode: 0, ...(layer ? { layer } : {}) };
     } finally {
-      await this.d.store.snapshots.removeActive(key);
+      if (keep && this.d.run.keepContainer) await this.d.run.keepContainer(keep);
+      else await this.d.store.snapshots.removeActive(key);
     }
   }
 
@@ -134,7 +144,7 @@ export class EngineBuildBackend implements BuildBackend {
         this.d.mounts.unmount(merged);
         await rm(merged, { recursive: true, force: true });
       }
-      return 0;
+      return { exitCode: 0 };
     });
   }
 
@@ -158,7 +168,9 @@ export class EngineBuildBackend implements BuildBackend {
   }
 
   async runStep(req: RunStepRequest): Promise<StepOutcome> {
-    return this.withUpper(req.parent, req.signal, (rootfs) => runContainer(req, rootfs, this.d.initLayer, this.d.run));
+    // the container's ID names its snapshot, so a container the legacy rules keep (`--rm=false`) owns it as it is
+    const id = randomBytes(32).toString('hex');
+    return this.withUpper(req.parent, req.signal, (rootfs) => runContainer(req, rootfs, this.d.initLayer, this.d.run, id), id);
   }
 
   async copyFiles(req: CopyStepRequest): Promise<StepOutcome> {

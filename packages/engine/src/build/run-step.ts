@@ -13,6 +13,7 @@ import { TdockError } from '@tdock/core';
 import type { ResolvedMount, RunStepRequest } from '@tdock/builder';
 import { resolveUserFrom, type DockerSeccompProfile, type OciSpec, type Runtime } from '@tdock/runtime';
 import { hostsFile } from '../network/etc-files.js';
+import type { ContainerConfig, HostConfig } from '../api/types.js';
 import type { ContainerNetworking } from '../services/networking.js';
 import { toOciSpec, type OciMount } from '../specconv/index.js';
 import type { Mount } from '../store/snapshots.js';
@@ -25,10 +26,16 @@ export interface RunEnv {
   networking?: ContainerNetworking;
   /** HostConfig fields of every RUN container: `--memory`, `--cpu-shares`, `--add-host`... */
   resources?: BuildResources;
-  /** `rm` (default true): say "Removing intermediate container" after a successful RUN, as docker does. */
+  /** `rm` (default true): remove the container of a successful RUN ("Removing intermediate container"). */
   remove?: boolean;
-  /** `forcerm`: remove the container of a failing RUN too (and say so, as docker does). */
+  /** `forcerm`: remove the container of a failing RUN too. */
   forceRemove?: boolean;
+  /**
+   * Registers a RUN container the legacy builder keeps (`rm=false`, or a failing step without `forcerm`) as an
+   * exited container of the daemon, owning the step's snapshot (`rootfs`, active key = the container ID). Without
+   * it the container is removed like any other.
+   */
+  keepContainer?: (c: KeptBuildContainer) => Promise<void>;
   runtime: Runtime;
   seccompProfile?: DockerSeccompProfile;
   cgroupVersion?: 1 | 2;
@@ -40,6 +47,39 @@ export interface RunEnv {
   defaultNetwork: 'none' | 'host' | 'default';
   /** Writes build output (`{"stream"}`). */
   stream: (text: string) => void;
+}
+
+/** A RUN container that stays after its step, as dockerd's legacy builder leaves it (`docker ps -a`, `docker rm`). */
+export interface KeptBuildContainer {
+  id: string;
+  /** The image the step ran on (`sha256:<hex>`; '' for scratch): the container's Image and Config.Image. */
+  image: string;
+  /** Config as moby's dispatchRun creates the container: the stage's, with the step's Cmd and Env, no Entrypoint. */
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  /** The step's writable snapshot (lowers without the build's init layer). */
+  rootfs: Mount;
+  exitCode: number;
+  /** Set when the process never started (dockerd leaves the container `created` with the error). */
+  error?: string;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** How a RUN went: the exit code, and the container to keep when the rules keep it. */
+export interface RunOutcome {
+  exitCode: number;
+  keep?: KeptBuildContainer;
+  /** The process never started: the step fails with this error (after the container is kept or removed). */
+  failure?: Error;
+}
+
+/**
+ * moby's dispatch: `forcerm` removes every step's container; `rm` (implied by forcerm) removes it after a step
+ * that succeeded; otherwise (rm=false, or a failing step without forcerm) it stays.
+ */
+export function removesContainer(env: Pick<RunEnv, 'remove' | 'forceRemove'>, succeeded: boolean): boolean {
+  return env.forceRemove === true || (env.remove !== false && succeeded);
 }
 
 /** The directory holding empty mount points (dev, proc, sys), shared by every RUN as the top lower. */
@@ -97,11 +137,12 @@ function runMount(m: ResolvedMount, env: RunEnv): OciMount[] {
 }
 
 /**
- * Runs `req.argv` over `rootfs` (a prepared snapshot: lowers plus a fresh upper). Output goes to `env.stream`
- * (stderr in red, as moby's stream formatter). Resolves with the exit code; the container is always deleted.
+ * Runs `req.argv` over `rootfs` (a prepared snapshot: lowers plus a fresh upper) as container `id`. Output goes to
+ * `env.stream` (stderr in red, as moby's stream formatter). Resolves with the exit code, and the container to keep
+ * when `rm`/`forcerm` keep it and `env.keepContainer` can take it (the caller then leaves the snapshot to it);
+ * the runtime's container is always deleted. A build that is cancelled keeps nothing.
  */
-export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer: string, env: RunEnv): Promise<number> {
-  const id = randomBytes(32).toString('hex');
+export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer: string, env: RunEnv, id: string = randomBytes(32).toString('hex')): Promise<RunOutcome> {
   const bundle = join(env.builderRoot, 'tmp', id.slice(0, 16));
   await mkdir(bundle, { recursive: true });
   let network: string = req.network === 'default' ? env.defaultNetwork : req.network;
@@ -110,6 +151,17 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
   const lowers = rootfs.lowers;
   const res = env.resources ?? {};
   let connected = false;
+  const startedAt = Date.now();
+  const kept = (exitCode: number, error: string | undefined): KeptBuildContainer => {
+    // moby's dispatchRun: the stage's config with the step's Cmd and Env, Entrypoint [""] (reset to none at create), no healthcheck
+    const { Entrypoint: _entrypoint, ...stage } = (req.config ?? {}) as ContainerConfig;
+    return {
+      id, image: req.parentImage ?? '', rootfs,
+      config: { ...stage, Hostname: id.slice(0, 12), Cmd: req.argv, Env: req.env, Image: req.parentImage ?? '', Healthcheck: { Test: ['NONE'] } },
+      hostConfig: { ...res, NetworkMode: bridged ? 'bridge' : network, LogConfig: { Type: 'none', Config: {} } },
+      exitCode, ...(error !== undefined ? { error } : {}), startedAt, finishedAt: Date.now(),
+    };
+  };
   try {
     const etc = await etcFiles(bundle, id, res, lowers, bridged);
     const spec = toOciSpec({
@@ -146,6 +198,7 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
     req.signal.addEventListener('abort', kill, { once: true });
     if (req.signal.aborted) kill();
     let exitCode: number | undefined;
+    let startError: string | undefined;
     try {
       env.stream(` ---> Running in ${id.slice(0, 12)}\n`);
       const att = await env.runtime.attach(id);
@@ -159,15 +212,17 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
       att.close();
       const exit = await env.runtime.wait(id);
       req.signal.throwIfAborted();
-      if (exit.error) throw new TdockError('internal', `failed to run the build step: ${exit.error.step}: ${exit.error.message}`);
-      exitCode = exit.exitCode;
-      return exit.exitCode;
+      if (exit.error) {
+        startError = `failed to run the build step: ${exit.error.step}: ${exit.error.message}`;
+        exitCode = exit.exitCode || 127;
+      } else exitCode = exit.exitCode;
+      const keep = removesContainer(env, exitCode === 0 && startError === undefined) || !env.keepContainer ? undefined : kept(exitCode, startError);
+      return { exitCode, ...(keep ? { keep } : {}), ...(startError !== undefined ? { failure: new TdockError('internal', startError) } : {}) };
     } finally {
       req.signal.removeEventListener('abort', kill);
       await env.runtime.delete(id, { force: true }).catch(() => undefined);
-      // docker removes the container of a successful step (--rm), of a failing one only with --force-rm; tdockd
-      // always removes it, and says so when docker would
-      if ((exitCode === 0 && env.remove !== false) || (env.forceRemove && !req.signal.aborted)) env.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
+      // moby's containerManager.RemoveAll prints this once the container is gone
+      if (exitCode !== undefined && !req.signal.aborted && removesContainer(env, exitCode === 0 && startError === undefined)) env.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
     }
   } finally {
     if (connected && env.networking) {

@@ -20,7 +20,7 @@ import { BuildCache } from './cache.js';
 import { extractContext, prepareContext } from './context.js';
 import { BuildLayers } from './layers.js';
 import { LegacyStream } from './legacy-stream.js';
-import { ensureInitLayer } from './run-step.js';
+import { ensureInitLayer, type KeptBuildContainer } from './run-step.js';
 
 /** What the build service is made of (all injected; the store's data root holds `builder/`). */
 export interface BuildServiceDeps {
@@ -34,6 +34,8 @@ export interface BuildServiceDeps {
   cgroupVersion?: 1 | 2;
   /** The daemon's networks (RUN steps on the default bridge); without it RUN steps get no network by default. */
   networking?: ContainerNetworking;
+  /** Takes the RUN containers the legacy rules keep (`rm=false`, a failing step without `forcerm`) as exited containers. */
+  keepContainer?: (c: KeptBuildContainer) => Promise<void>;
   /** Called after an image is built and tagged (e.g. to publish `tag` events). */
   onImage?: (id: string, tags: readonly string[]) => void;
 }
@@ -242,7 +244,8 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
           store: deps.store, mounts: deps.mounts, cache, layers, initLayer, cacheFrom: req.cacheFrom,
           run: {
             runtime: deps.runtime, builderRoot, contextRoot: ctxDir, defaultNetwork: req.network, stream,
-            resources: req.resources, remove: req.remove, forceRemove: req.forceRemove, ...(deps.networking ? { networking: deps.networking } : {}),
+            resources: req.resources, remove: req.remove, forceRemove: req.forceRemove, ...(deps.keepContainer ? { keepContainer: deps.keepContainer } : {}),
+            ...(deps.networking ? { networking: deps.networking } : {}),
             ...(deps.seccompProfile ? { seccompProfile: deps.seccompProfile } : {}), ...(deps.cgroupVersion ? { cgroupVersion: deps.cgroupVersion } : {}),
           },
           pull: async (ref, platform, sig) => {
@@ -250,10 +253,6 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
             await deps.images.pull({ fromImage: ref, tag: '', ...(platform ? { platform } : {}), ...(auth ? { auth } : {}), progress: req.quiet ? silentSink : progress, signal: sig });
           },
         });
-        if (!req.remove) {
-          // docker-py sends rm=False by default, so this is a warning, not an error
-          stream('[Warning] rm=false: tdockd does not keep intermediate build containers; they are removed (each step is kept as an image)\n');
-        }
         const result = await runBuild({
           dockerfile, backend, buildArgs, noCache: req.noCache, pull: req.pull, platform: req.platform, labels: req.labels,
           ...(req.target ? { target: req.target } : {}),

@@ -6,6 +6,7 @@ import { invalidArgument, notFound } from '@tdock/core';
 import { resolveUserFrom, type DockerSeccompProfile } from '@tdock/runtime';
 import type { ContainerConfig, ContainerCreateBody, EndpointSettings, HostConfig } from '../api/types.js';
 import { mergeImageConfig, processArgs, toOciSpec, type OciRuntimeSpec, type OciUser } from '../specconv/index.js';
+import type { KeptBuildContainer } from '../build/index.js';
 import type { ImageStore } from '../store/image-store.js';
 import type { Mount } from '../store/snapshots.js';
 import { nowNano, ZERO_TIME, type ContainerRecord, type ContainerStore, type MountPoint } from './records.js';
@@ -180,6 +181,38 @@ export async function createContainer(req: { name?: string; body: ContainerCreat
     await deps.networking?.release(id).catch(() => undefined);
     deps.store.releaseName(name);
     if (rootfs) await deps.images.snapshots.removeActive(id).catch(() => undefined);
+    await fs.promises.rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * The record of a RUN container the legacy builder keeps (`--rm=false`, or a failing step without `--force-rm`):
+ * exited (or `created` with its error when the process never started), on the step's snapshot, logging to `none`
+ * as moby's builder creates them, with a random name. Saved; the caller publishes nothing (dockerd's build
+ * containers are not announced either once they ran).
+ */
+export async function adoptBuildContainer(k: KeptBuildContainer, deps: Pick<CreateDeps, 'store'>): Promise<ContainerRecord> {
+  const name = deps.store.reserveName(k.id, undefined);
+  const dir = deps.store.dir(k.id);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o710 });
+    const args = processArgs(k.config);
+    const started = k.error === undefined;
+    const rec: ContainerRecord = {
+      Id: k.id, Name: name, Created: nowNano(k.startedAt), Path: args[0] ?? '', Args: args.slice(1), Config: k.config, HostConfig: k.hostConfig, Image: k.image,
+      State: {
+        Status: started ? 'exited' : 'created', Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: k.exitCode,
+        Error: k.error ?? '', StartedAt: started ? nowNano(k.startedAt) : ZERO_TIME, FinishedAt: started ? nowNano(k.finishedAt) : ZERO_TIME,
+      },
+      RestartCount: 0, LogPath: '', ResolvConfPath: path.join(dir, 'resolv.conf'), HostnamePath: path.join(dir, 'hostname'), HostsPath: path.join(dir, 'hosts'),
+      Mounts: [], Networks: {}, Rootfs: k.rootfs, AnonymousVolumes: [], HasBeenManuallyStopped: false,
+    };
+    await writeEtcFiles(dir, rec);
+    await deps.store.save(rec);
+    return rec;
+  } catch (err) {
+    deps.store.releaseName(name);
     await fs.promises.rm(dir, { recursive: true, force: true });
     throw err;
   }

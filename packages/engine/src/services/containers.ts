@@ -17,7 +17,8 @@ import type { Filters } from '../api/query.js';
 import type { AttachOptions, ContainerService, LogsOptions, PathStat, StreamSession } from '../api/services.js';
 import type { ContainerConfig, ContainerCreateBody, CreateResponse, JsonObject, Resources, RestartPolicy, WaitResponse } from '../api/types.js';
 import { matchKVList } from '../api/filters.js';
-import { buildSpec, createContainer, type CreateDeps } from './container-create.js';
+import type { KeptBuildContainer } from '../build/index.js';
+import { adoptBuildContainer, buildSpec, createContainer, type CreateDeps } from './container-create.js';
 import { CONTAINER_LIST_FILTERS, inspectView, listFilter, summaryView } from './container-views.js';
 import { nowNano, ZERO_TIME, type ContainerRecord } from './records.js';
 import { attachSession, parseDetachKeys, readLogs } from './streams.js';
@@ -236,6 +237,11 @@ export class Containers implements ContainerService {
     const rec = await createContainer(req, this.d);
     this.event(rec, 'create');
     return { Id: rec.Id, Warnings: [] };
+  }
+
+  /** A RUN container the legacy builder keeps (`--rm=false`): an exited container from now on. */
+  async adoptBuildContainer(k: KeptBuildContainer): Promise<void> {
+    await adoptBuildContainer(k, { store: this.store });
   }
 
   async list(opts: { all: boolean; limit: number; size: boolean; filters: Filters }): Promise<JsonObject[]> {

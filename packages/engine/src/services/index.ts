@@ -140,6 +140,7 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
   const build = createBuildService({
     store: images, runtime, images: imageSvc, mounts: sysMountOps(), seccompProfile: loadDockerDefaultProfile(), ...(cgroupVersion ? { cgroupVersion } : {}),
     ...(opts.networking ? { networking: opts.networking } : {}),
+    keepContainer: (k) => ctr.adoptBuildContainer(k),
     onImage: (imageId, tags) => tags.forEach((name) => publish({ Type: 'image', Action: 'tag', Actor: { ID: imageId, Attributes: { name } } })),
   });
   return {

@@ -1,7 +1,7 @@
 // The engine's Dockerfile builds on the real kernel: the kit's busybox from a loopback registry, RUN through the
 // runtime, COPY into layers, the persistent cache, docker's legacy stream, and context safety.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountsUnder } from '@tdock/testkit';
 import { buildEnv, imageConfig, imageFile, runBuild, type BuildEnv, type ContextFile } from './support.js';
@@ -124,20 +124,48 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.match(loud.text, /\[Warning\] One or more build-args \[UNUSED\] were not consumed\n/);
   });
 
-  it('reports a failing RUN with its exit code, in docker\'s words', async () => {
+  it('reports a failing RUN with its exit code, in docker\'s words, and keeps or removes its container as docker\'s rm and forcerm say', async () => {
+    env.kept.splice(0);
     const r = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN echo before\nRUN exit 3\n` });
     assert.ok(r.error);
     assert.equal(r.error.exitCode, 3);
     assert.equal(r.error.message, "The command '/bin/sh -c exit 3' returned a non-zero code: 3");
-    assert.match(r.text, /Step 3\/3 : RUN exit 3\n ---> Running in [a-f0-9]{12}\n$/, 'no removal line for a failing step without forcerm');
+    const failed = /Step 3\/3 : RUN exit 3\n ---> Running in ([a-f0-9]{12})\n$/.exec(r.text);
+    assert.ok(failed, `no removal line for a failing step without forcerm: ${r.text}`);
+    // dockerd keeps the failed step's container (rm removes only after a successful step): on the previous step's image
+    assert.equal(env.kept.length, 1);
+    const k = env.kept[0]!;
+    assert.equal(k.id.slice(0, 12), failed[1]);
+    assert.equal(k.exitCode, 3);
+    assert.deepEqual(k.config.Cmd, ['/bin/sh', '-c', 'exit 3']);
+    assert.equal(k.config.Entrypoint, undefined);
+    assert.equal(k.hostConfig.LogConfig?.Type, 'none');
+    const ids = [...r.text.matchAll(/\n ---> ([a-f0-9]{12})\n/g)].map((m) => m[1]!);
+    assert.equal(k.image.slice(7, 19), ids.at(-1), 'created from the image of the step before');
+    assert.equal(k.config.Image, k.image);
+    assert.ok(k.rootfs.upper && existsSync(k.rootfs.upper), 'the container keeps its snapshot');
+    await env.store.snapshots.removeActive(k.id);
     const forced = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN echo before\nRUN exit 3\n` }, { forcerm: '1' });
     assert.equal(forced.error?.exitCode, 3);
     assert.match(forced.text, /Step 3\/3 : RUN exit 3\n ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n$/);
-    // docker-py sends rm=False unless told otherwise: a warning (containers are removed anyway), docker's lines without removals
+    assert.equal(env.kept.length, 1, 'forcerm keeps nothing');
+    // rm=False (docker-py's default): every RUN container stays, exited with 0, and no removal lines
     const kept = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nENV K=1\nRUN true\n` }, { rm: 'False', nocache: '1' });
     assert.equal(kept.error, undefined, kept.text);
-    assert.match(kept.text, /^\[Warning\] rm=false: tdockd does not keep intermediate build containers/);
-    assert.match(kept.text, /Step 2\/3 : ENV K=1\n ---> Running in [a-f0-9]{12}\n ---> [a-f0-9]{12}\nStep 3\/3 : RUN true\n ---> Running in [a-f0-9]{12}\n ---> [a-f0-9]{12}\nSuccessfully built/);
+    assert.doesNotMatch(kept.text, /Removing intermediate container|\[Warning\]/);
+    const m = /Step 2\/3 : ENV K=1\n ---> Running in [a-f0-9]{12}\n ---> ([a-f0-9]{12})\nStep 3\/3 : RUN true\n ---> Running in ([a-f0-9]{12})\n ---> [a-f0-9]{12}\nSuccessfully built/.exec(kept.text);
+    assert.ok(m, kept.text);
+    assert.equal(env.kept.length, 2);
+    const run = env.kept[1]!;
+    assert.equal(run.id.slice(0, 12), m[2]);
+    assert.equal(run.image.slice(7, 19), m[1]);
+    assert.equal(run.exitCode, 0);
+    assert.deepEqual(run.config.Cmd, ['/bin/sh', '-c', 'true']);
+    assert.ok(run.config.Env?.includes('K=1'));
+    await env.store.snapshots.removeActive(run.id);
+    const removed = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN true\n` }, { nocache: '1' });
+    assert.match(removed.text, /Removing intermediate container [a-f0-9]{12}\n/);
+    assert.equal(env.kept.length, 2, 'the default rm removes a successful step\'s container');
   });
 
   it('gives RUN the extra hosts in a generated /etc/hosts, never leaving it in the layer (even when the image has none)', async () => {

@@ -8,7 +8,7 @@ import type { ImageConfig } from '@tdock/core';
 import { Runtime, loadDockerDefaultProfile } from '@tdock/runtime';
 import { fixtures, startRegistry, tempRoots, type RegistryHandle, type TempRoots } from '@tdock/testkit';
 import type { BuildService, ProgressSink } from '../../src/api/services.js';
-import { createBuildService } from '../../src/build/index.js';
+import { createBuildService, type KeptBuildContainer } from '../../src/build/index.js';
 import { imageService } from '../../src/services/images.js';
 import { ImageStore } from '../../src/store/image-store.js';
 import { sysFsOps, sysMountOps } from '../../src/store/sys-ops.js';
@@ -21,6 +21,8 @@ export interface BuildEnv {
   runtime: Runtime;
   svc: BuildService;
   busybox: string;
+  /** The RUN containers the service kept (`rm=false`, failing steps without `forcerm`), in order. */
+  kept: KeptBuildContainer[];
   /** Opens a second service over the same data root (a daemon restart). */
   reopen(): Promise<BuildService>;
   cleanup(): Promise<void>;
@@ -33,9 +35,12 @@ export async function buildEnv(): Promise<BuildEnv> {
   const store = await ImageStore.open({ dataRoot: roots.dataRoot, fsOps: sysFsOps() });
   const runtime = new Runtime({ stateRoot: join(roots.dataRoot, 'runtime'), socketDir: roots.execRoot });
   const images = imageService({ store, publish: () => undefined, registry: { insecureRegistries: [reg.host] } });
-  const make = (): BuildService => createBuildService({ store, runtime, images, mounts: sysMountOps(), seccompProfile: loadDockerDefaultProfile() });
+  const kept: KeptBuildContainer[] = [];
+  const make = (): BuildService => createBuildService({
+    store, runtime, images, mounts: sysMountOps(), seccompProfile: loadDockerDefaultProfile(), keepContainer: async (k) => void kept.push(k),
+  });
   return {
-    roots, reg, store, runtime, busybox, svc: make(),
+    roots, reg, store, runtime, busybox, svc: make(), kept,
     reopen: async () => make(),
     cleanup: async () => {
       runtime.close();
