@@ -145,10 +145,20 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
         assert.equal(await left(env), await left(denv), `containers left by build ${extra.join(' ')}`);
       }
       assert.equal(ok(await docker(['ps', '-a', '--format', '{{.Command}} {{.State}}']), 'ps').stdout, '"/bin/sh -c \'exit 3\'" exited\n');
-      for (const e of [env, denv]) {
-        const ids = ok(await run(DOCKER, ['ps', '-aq'], e, ctx), 'ps -aq').stdout.split('\n').filter(Boolean);
-        ok(await run(DOCKER, ['rm', ...ids], e, ctx), 'rm');
-      }
+      const removeAll = async (): Promise<void> => {
+        for (const e of [env, denv]) {
+          const ids = ok(await run(DOCKER, ['ps', '-aq'], e, ctx), 'ps -aq').stdout.split('\n').filter(Boolean);
+          ok(await run(DOCKER, ['rm', ...ids], e, ctx), 'rm');
+        }
+      };
+      await removeAll();
+      // --rm=false: the same lines, and the same containers left (RUN's exited, the metadata and WORKDIR steps' created)
+      const theirsKept = ok(await run(DOCKER, ['build', '--rm=false', '--no-cache', '-f', df, '.'], denv, ctx), 'dockerd build --rm=false');
+      const oursKept = ok(await docker(['build', '--rm=false', '--no-cache', '-f', df, '.']), 'tdockd build --rm=false');
+      assert.equal(normaliseBuild(oursKept.stdout), normaliseBuild(theirsKept.stdout));
+      const kept = async (e: NodeJS.ProcessEnv): Promise<string> => ok(await run(DOCKER, ['ps', '-a', '--no-trunc', '--format', '{{.Command}} {{.State}}'], e, ctx), 'ps -a').stdout;
+      assert.equal(await kept(env), await kept(denv));
+      await removeAll();
       const hist = async (e: NodeJS.ProcessEnv): Promise<string> => normaliseBuild(ok(await run(DOCKER, ['history', '--format', '{{.ID}} {{.CreatedBy}}', 'cmp'], e, ctx), 'history').stdout);
       assert.equal(await hist(env), await hist(denv));
     } finally {
@@ -156,7 +166,7 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
     }
   });
 
-  it('keeps RUN containers as dockerd does: --rm=false leaves each exited on its parent image, a failing step leaves its own unless --force-rm', async () => {
+  it('keeps build containers as dockerd does: --rm=false leaves each step\'s on its parent image, a failing step leaves its own unless --force-rm', async () => {
     const psA = async (): Promise<string[][]> => ok(await docker(['ps', '-a', '--no-trunc', '--format', '{{.ID}}|{{.Image}}|{{.Command}}|{{.Status}}']), 'ps -a')
       .stdout.split('\n').filter(Boolean).map((l) => l.split('|'));
     assert.deepEqual(await psA(), [], 'no container before');
@@ -167,19 +177,20 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
     for (const client of [docker, tdock]) {
       const keep = ok(await client(['build', '--rm=false', '--no-cache', '-f', df, '.']), 'build --rm=false');
       assert.ok(!keep.stdout.includes('Removing intermediate container') && !keep.stdout.includes('[Warning]'), keep.stdout);
-      const m = /Step 2\/4 : ENV K=1\n ---> Running in [a-f0-9]{12}\n ---> ([a-f0-9]{12})\nStep 3\/4 : RUN true\n ---> Running in ([a-f0-9]{12})\n ---> ([a-f0-9]{12})\nStep 4\/4 : RUN echo two > \/two\n ---> Running in ([a-f0-9]{12})\n/.exec(keep.stdout);
+      const m = /Step 1\/4 : FROM \S+\n ---> ([a-f0-9]{12})\nStep 2\/4 : ENV K=1\n ---> Running in ([a-f0-9]{12})\n ---> ([a-f0-9]{12})\nStep 3\/4 : RUN true\n ---> Running in ([a-f0-9]{12})\n ---> ([a-f0-9]{12})\nStep 4\/4 : RUN echo two > \/two\n ---> Running in ([a-f0-9]{12})\n/.exec(keep.stdout);
       assert.ok(m, keep.stdout);
-      const [, envImage, first, runImage, second] = m;
+      const [, baseImage, envCtr, envImage, first, runImage, second] = m;
       const listed = await psA();
       assert.deepEqual(listed.map(([id, img, cmd]) => [id!.slice(0, 12), img!.slice(0, 19), cmd]), [
         [second, `sha256:${runImage}`, '"/bin/sh -c \'echo two > /two\'"'],
         [first, `sha256:${envImage}`, '"/bin/sh -c true"'],
-      ], 'newest first, each created from the image of the step before');
-      for (const [, , , status] of listed) assert.match(status!, /^Exited \(0\) /);
+        [envCtr, `sha256:${baseImage}`, '"/bin/sh -c \'#(nop) \' \'ENV K=1\'"'],
+      ], 'newest first, each created from the image of the step before (the ENV step\'s too, never started)');
+      assert.deepEqual(listed.map(([, , , status]) => status!.replace(/ \d+ seconds? ago$| Less than a second ago$/, '')), ['Exited (0)', 'Exited (0)', 'Created']);
       const inspect = ok(await docker(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{json .Config.Cmd}} {{json .Config.Entrypoint}} {{.HostConfig.LogConfig.Type}} {{index .Config.Env 1}}', first!]), 'inspect').stdout;
       assert.equal(inspect, 'exited 0 ["/bin/sh","-c","true"] null none K=1\n');
       assert.match(ok(await docker(['diff', second!]), 'diff').stdout, /^A \/two$/m, 'the container keeps the step\'s changes');
-      assert.equal(ok(await docker(['rm', first!, second!]), 'rm').stdout.split('\n').filter(Boolean).length, 2);
+      assert.equal(ok(await docker(['rm', first!, second!, envCtr!]), 'rm').stdout.split('\n').filter(Boolean).length, 3);
       assert.deepEqual(await psA(), []);
     }
 

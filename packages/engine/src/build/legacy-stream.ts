@@ -32,6 +32,11 @@ export class LegacyStream {
     private readonly baseId: (ref: string) => string | undefined,
     /** `rm`: print "Removing intermediate container" after steps (docker does not with rm=false). */
     private readonly remove = true,
+    /**
+     * With `rm=false`: keeps the container docker creates (never starts) to commit a metadata or WORKDIR step, and
+     * returns its ID for the ` ---> Running in` line; undefined when it keeps none.
+     */
+    private readonly keepStepContainer?: (c: { parentImage: string; imageId: string; createdBy: string }) => string | undefined,
   ) {}
 
   private write(text: string): void {
@@ -86,8 +91,10 @@ export class LegacyStream {
         const op = this.missOp.get(e.stage);
         this.missOp.delete(e.stage);
         if (!e.cached && (op === 'config' || op === 'workdir')) {
-          // docker commits these steps through a container it creates (never starts) and removes
-          const cid = randomBytes(6).toString('hex');
+          // docker commits these steps through a container it creates (never starts) and removes (unless rm=false)
+          const parent = this.lastId.get(e.stage);
+          const kept = !this.remove && parent && e.imageId ? this.keepStepContainer?.({ parentImage: parent, imageId: e.imageId, createdBy: e.createdBy }) : undefined;
+          const cid = kept?.slice(0, 12) ?? randomBytes(6).toString('hex');
           this.write(` ---> Running in ${cid}\n${this.remove ? `Removing intermediate container ${cid}\n` : ''}`);
         }
         const id = e.imageId ?? e.key;

@@ -62,6 +62,8 @@ export interface KeptBuildContainer {
   exitCode: number;
   /** Set when the process never started (dockerd leaves the container `created` with the error). */
   error?: string;
+  /** A container docker creates only to commit a metadata or WORKDIR step: `created`, never started. */
+  neverStarted?: boolean;
   startedAt: number;
   finishedAt: number;
 }

@@ -2,6 +2,7 @@
  * `POST /build` and `/build/prune` for the engine: the request's context and query in, the builder's plan run
  * through {@link EngineBuildBackend}, the image committed to the store and tagged, docker's legacy stream out.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { familiarString, invalidArgument, notImplemented, parseNormalizedNamed, 
 import type { DockerSeccompProfile, Runtime } from '@tdock/runtime';
 import { parseBool, queryValue, queryValues, type Query } from '../api/query.js';
 import type { BuildService, ImageService, ProgressSink } from '../api/services.js';
-import type { AuthConfig } from '../api/types.js';
+import type { AuthConfig, ContainerConfig } from '../api/types.js';
 import type { ContainerNetworking } from '../services/networking.js';
 import type { MountOps } from '../store/fs-ops.js';
 import type { ImageStore } from '../store/image-store.js';
@@ -210,6 +211,41 @@ function clearScratch(tmp: string, mounts: MountOps): void {
   }
 }
 
+/**
+ * With `rm=false`, the containers dockerd creates (and never starts) to commit a metadata or WORKDIR step stay, as
+ * `created` containers on the step's parent image with Cmd `[<shell>, "#(nop) ", <instruction>]` (moby's
+ * `withCmdComment`; WORKDIR's `withCmdCommentString` makes `#(nop) WORKDIR /x` one word). Returns the hook LegacyStream calls for each such step; the records are saved in `pending`.
+ */
+function keepStepContainer(deps: BuildServiceDeps, req: BuildRequest, pending: Array<Promise<void>>): (c: { parentImage: string; imageId: string; createdBy: string }) => string {
+  return ({ parentImage, imageId, createdBy }) => {
+    const id = randomBytes(32).toString('hex');
+    const at = Date.now();
+    const saved = (async () => {
+      const config = (await deps.store.config(imageId)).config ?? {};
+      const shell = config.Shell?.length ? config.Shell : ['/bin/sh', '-c'];
+      const prefix = `${shell.join(' ')} `;
+      const rest = createdBy.startsWith(prefix) ? createdBy.slice(prefix.length) : createdBy;
+      // withCmdComment gives metadata steps `#(nop) ` and the comment as two words; WORKDIR's withCmdCommentString one
+      const nop = /^#\(nop\) {2}(.*)$/s.exec(rest);
+      const cmd = [...shell, ...(nop ? ['#(nop) ', nop[1]!] : [rest])];
+      const rootfs = await deps.store.prepareRootfs(id, parentImage);
+      try {
+        await deps.keepContainer!({
+          id, image: parentImage, rootfs, exitCode: 0, neverStarted: true, startedAt: at, finishedAt: at,
+          config: { ...(config as ContainerConfig), Hostname: id.slice(0, 12), Cmd: cmd, Image: parentImage },
+          hostConfig: { ...req.resources, NetworkMode: req.network === 'default' ? 'bridge' : req.network, LogConfig: { Type: 'none', Config: {} } },
+        });
+      } catch (err) {
+        await deps.store.snapshots.removeActive(id);
+        throw err;
+      }
+    })();
+    saved.catch(() => undefined); // awaited (and its error reported) before the build ends
+    pending.push(saved);
+    return id;
+  };
+}
+
 /** The engine's BuildService. Opening creates `<dataRoot>/builder/` (cache records survive restarts). */
 export function createBuildService(deps: BuildServiceDeps): BuildService {
   const builderRoot = join(deps.store.dataRoot, 'builder');
@@ -231,12 +267,14 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
       const epoch = sde !== undefined && sde !== null && /^\d+$/.test(sde) ? Number(sde) : undefined;
       const layers = new BuildLayers(deps.store, epoch);
       let entries = Infinity;
+      const kept: Array<Promise<void>> = [];
       try {
         entries = await extractContext(context as Readable & AsyncIterable<Buffer>, ctxDir, signal);
         const { dockerfile } = prepareContext(ctxDir, req.dockerfile);
         const buildArgs: BuildArgOptions = req.buildArgs;
         const graph = buildStageGraph(parseDockerfileStages(dockerfile), { target: req.target || undefined, buildArgs });
-        const out = new LegacyStream(progress, req.quiet, graph, (ref) => deps.store.tryResolve(ref)?.id, req.remove);
+        const keepStep = !req.remove && deps.keepContainer ? keepStepContainer(deps, req, kept) : undefined;
+        const out = new LegacyStream(progress, req.quiet, graph, (ref) => deps.store.tryResolve(ref)?.id, req.remove, keepStep);
         const stream = (text: string): void => {
           if (!req.quiet) progress.stream(text);
         };
@@ -261,6 +299,7 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
         });
         // the target's last step is the image (docker's final intermediate image); a stage without steps is its base
         // (an image's snapshots exist: commitImage materialises them before storing a new one)
+        await Promise.all(kept);
         const id = result.imageId ?? await backend.commitImage(result.config, result.layers, undefined);
         const refs = req.tags.map((t) => referenceString(tagNameOnly(parseNormalizedNamed(t))));
         const now = new Date().toISOString();
@@ -268,6 +307,7 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
         out.finish(id, req.tags);
         deps.onImage?.(id, req.tags);
       } finally {
+        await Promise.allSettled(kept);
         layers.release();
         // a small context goes in one synchronous call (no thread-pool round trip per file); a large one in the background pool
         if (entries <= 256) {

@@ -198,7 +198,7 @@ export async function adoptBuildContainer(k: KeptBuildContainer, deps: Pick<Crea
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o710 });
     const args = processArgs(k.config);
-    const started = k.error === undefined;
+    const started = k.error === undefined && !k.neverStarted;
     const rec: ContainerRecord = {
       Id: k.id, Name: name, Created: nowNano(k.startedAt), Path: args[0] ?? '', Args: args.slice(1), Config: k.config, HostConfig: k.hostConfig, Image: k.image,
       State: {

@@ -149,23 +149,29 @@ describe('build service (store + runtime, no HTTP)', function () {
     assert.equal(forced.error?.exitCode, 3);
     assert.match(forced.text, /Step 3\/3 : RUN exit 3\n ---> Running in ([a-f0-9]{12})\nRemoving intermediate container \1\n$/);
     assert.equal(env.kept.length, 1, 'forcerm keeps nothing');
-    // rm=False (docker-py's default): every RUN container stays, exited with 0, and no removal lines
+    // rm=False (docker-py's default): every step's container stays (RUN's exited with 0, ENV's never started), no removal lines
     const kept = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nENV K=1\nRUN true\n` }, { rm: 'False', nocache: '1' });
     assert.equal(kept.error, undefined, kept.text);
     assert.doesNotMatch(kept.text, /Removing intermediate container|\[Warning\]/);
-    const m = /Step 2\/3 : ENV K=1\n ---> Running in [a-f0-9]{12}\n ---> ([a-f0-9]{12})\nStep 3\/3 : RUN true\n ---> Running in ([a-f0-9]{12})\n ---> [a-f0-9]{12}\nSuccessfully built/.exec(kept.text);
+    const m = /Step 1\/3 : FROM \S+\n ---> ([a-f0-9]{12})\nStep 2\/3 : ENV K=1\n ---> Running in ([a-f0-9]{12})\n ---> ([a-f0-9]{12})\nStep 3\/3 : RUN true\n ---> Running in ([a-f0-9]{12})\n ---> [a-f0-9]{12}\nSuccessfully built/.exec(kept.text);
     assert.ok(m, kept.text);
-    assert.equal(env.kept.length, 2);
-    const run = env.kept[1]!;
-    assert.equal(run.id.slice(0, 12), m[2]);
-    assert.equal(run.image.slice(7, 19), m[1]);
+    assert.equal(env.kept.length, 3);
+    const meta = env.kept.find((c) => c.id.startsWith(m[2]!));
+    assert.ok(meta, 'the ENV step\'s container is kept');
+    assert.equal(meta.image.slice(7, 19), m[1], 'on the base image');
+    assert.deepEqual(meta.config.Cmd, ['/bin/sh', '-c', '#(nop) ', 'ENV K=1']);
+    assert.equal(meta.neverStarted, true);
+    await env.store.snapshots.removeActive(meta.id);
+    const run = env.kept.find((c) => c.id.startsWith(m[4]!))!;
+    assert.ok(run);
+    assert.equal(run.image.slice(7, 19), m[3]);
     assert.equal(run.exitCode, 0);
     assert.deepEqual(run.config.Cmd, ['/bin/sh', '-c', 'true']);
     assert.ok(run.config.Env?.includes('K=1'));
     await env.store.snapshots.removeActive(run.id);
     const removed = await runBuild(env.svc, { Dockerfile: `FROM ${env.busybox}\nRUN true\n` }, { nocache: '1' });
     assert.match(removed.text, /Removing intermediate container [a-f0-9]{12}\n/);
-    assert.equal(env.kept.length, 2, 'the default rm removes a successful step\'s container');
+    assert.equal(env.kept.length, 3, 'the default rm removes a successful step\'s container');
   });
 
   it('gives RUN the extra hosts in a generated /etc/hosts, never leaving it in the layer (even when the image has none)', async () => {
