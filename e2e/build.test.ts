@@ -190,6 +190,8 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
       const inspect = ok(await docker(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}} {{json .Config.Cmd}} {{json .Config.Entrypoint}} {{.HostConfig.LogConfig.Type}} {{index .Config.Env 1}}', first!]), 'inspect').stdout;
       assert.equal(inspect, 'exited 0 ["/bin/sh","-c","true"] null none K=1\n');
       assert.match(ok(await docker(['diff', second!]), 'diff').stdout, /^A \/two$/m, 'the container keeps the step\'s changes');
+      ok(await docker(['start', '-a', second!]), 'start -a: the step runs again');
+      assert.equal(ok(await docker(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', second!]), 'inspect').stdout, 'exited 0\n');
       assert.equal(ok(await docker(['rm', first!, second!, envCtr!]), 'rm').stdout.split('\n').filter(Boolean).length, 3);
       assert.deepEqual(await psA(), []);
     }
@@ -202,6 +204,7 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
     const left = await psA();
     assert.deepEqual(left.map(([id, , cmd]) => [id!.slice(0, 12), cmd]), [[failedId, '"/bin/sh -c \'exit 4\'"']], 'the failing step\'s container stays with the default --rm');
     assert.match(left[0]![3]!, /^Exited \(4\) /);
+    assert.equal((await docker(['start', '-a', failedId!])).code, 4, 'the failed step\'s container can be started again, and fails again');
     ok(await docker(['rm', failedId!]), 'rm');
     const forced = await docker(['build', '--force-rm', '-f', fail, '.']);
     assert.equal(forced.code, 4);
