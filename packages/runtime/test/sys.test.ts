@@ -39,10 +39,10 @@ describe('sys', () => {
     assert.equal(err.kind, 'not-found');
   });
 
-  it('mounts an overlay of 130 lowers through the new mount API and unmounts it', function () {
-    if (!sys.supportsLowerdirPlus()) this.skip();
+  /** `n` lower directories with names long enough that the classic option string overflows a page; newest first. */
+  function longNamedLowers(n: number): string[] {
     const lowers: string[] = [];
-    for (let i = 0; i < 130; i++) {
+    for (let i = 0; i < n; i++) {
       const l = path.join(dir, `layer-with-a-long-name-to-overflow-the-page-${String(i).padStart(4, '0')}`);
       fs.mkdirSync(l);
       fs.writeFileSync(path.join(l, `f${i}`), String(i));
@@ -50,6 +50,12 @@ describe('sys', () => {
       lowers.unshift(l); // newest first: the last created is the top
     }
     assert.ok(sys.overlayOptions({ lowers }).length > 4096, 'the classic option string would not fit');
+    return lowers;
+  }
+
+  it('mounts an overlay of 130 lowers through the new mount API and unmounts it', function () {
+    if (!sys.supportsLowerdirPlus()) this.skip();
+    const lowers = longNamedLowers(130);
     const upper = path.join(dir, 'upper');
     const work = path.join(dir, 'work');
     const merged = path.join(dir, 'merged');
@@ -66,15 +72,7 @@ describe('sys', () => {
   });
 
   it('without lowerdir+ (kernels before 6.8), mounts 130 long-named lowers through short links and removes them', () => {
-    const lowers: string[] = [];
-    for (let i = 0; i < 130; i++) {
-      const l = path.join(dir, `layer-with-a-long-name-to-overflow-the-page-${String(i).padStart(4, '0')}`);
-      fs.mkdirSync(l);
-      fs.writeFileSync(path.join(l, `f${i}`), String(i));
-      fs.writeFileSync(path.join(l, 'top'), String(i));
-      lowers.unshift(l);
-    }
-    assert.ok(sys.overlayOptions({ lowers }).length > 4096, 'the classic option string would not fit');
+    const lowers = longNamedLowers(130);
     const base = path.join(dir, 'c');
     const [upper, work, merged] = ['upper', 'work', 'merged'].map((n) => path.join(base, n)) as [string, string, string];
     for (const d of [upper, work, merged]) fs.mkdirSync(d, { recursive: true });
