@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,6 +9,7 @@ import {
   parseComposeYaml,
   precompiledValidatorMatches,
   composeValidatorCacheState,
+  composeValidatorCachePath,
   stripMergeTags,
   type YamlMap,
 } from '../src/index.js';
@@ -157,6 +158,19 @@ networks: {front: {driver: bridge, ipam: {config: [{subnet: 10.5.0.0/16}]}}}
 
   it('the precompiled validator loads with the code cache the build wrote (V8 accepts it in a flagless Node)', () => {
     assert.equal(composeValidatorCacheState(), 'accepted');
+  });
+
+  it('a validator code cache written for other text is not used, nor a missing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdock-vcache-'));
+    try {
+      const stale = readFileSync(composeValidatorCachePath());
+      stale[0] = stale[0]! ^ 0xff; // the recorded sha256 of the module's text no longer matches
+      writeFileSync(join(dir, 'stale'), stale);
+      assert.equal(composeValidatorCacheState(join(dir, 'stale')), 'stale');
+      assert.equal(composeValidatorCacheState(join(dir, 'absent')), 'missing');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the run-time compiled fallback reports the same messages', () => {

@@ -19,7 +19,7 @@ export function composeValidatorModulePath(): string {
 }
 
 /**
- * V8's code cache for the precompiled validator, written by `npm run build`
+ * V8's code cache for the precompiled validator (after the sha256 of the module's text), written by `npm run build`
  * ({@link writeComposeValidatorCache}) into packages/cli/dist. Its 400 kB of generated code cost every
  * `tdock compose` run 25 to 30 ms of compiling (the module, then its large functions on first call);
  * with the cache V8 deserializes them instead. A cache from another Node version is rejected by V8
@@ -29,20 +29,29 @@ export function composeValidatorCachePath(): string {
   return fileURLToPath(new URL('../../compose-spec-validator.v8cache', import.meta.url));
 }
 
-/** Loads the generated CommonJS validator through vm.Script so that V8's code cache can be used. */
-function loadPrecompiled(modulePath: string, cachedData: Buffer | undefined): { validate: RawValidate; script: vm.Script } {
-  const source = readFileSync(modulePath, 'utf8');
-  const script = new vm.Script(`(function (exports, require, module) {${source}\n})`, { filename: modulePath, ...(cachedData ? { cachedData } : {}) });
+type CacheState = 'accepted' | 'rejected' | 'missing' | 'stale';
+
+/**
+ * Loads the generated CommonJS validator through vm.Script so that V8's code cache can be used. The
+ * cache file starts with the sha256 of the module's text: V8 itself checks only the text's length
+ * (and its own version and flags), so the hash keeps a cache written for other text of the same
+ * length from being taken.
+ */
+function loadPrecompiled(modulePath: string, cachePath: string | undefined): { validate: RawValidate; script: vm.Script; sha: Buffer; cache: CacheState } {
+  const text = readFileSync(modulePath);
+  const sha = createHash('sha256').update(text).digest();
+  const raw = cachePath === undefined ? undefined : readIfExists(cachePath);
+  const cache: CacheState = raw === undefined ? 'missing' : raw.length > sha.length && raw.subarray(0, sha.length).equals(sha) ? 'accepted' : 'stale';
+  const cachedData = cache === 'accepted' ? raw!.subarray(sha.length) : undefined;
+  const script = new vm.Script(`(function (exports, require, module) {${text.toString('utf8')}\n})`, { filename: modulePath, ...(cachedData ? { cachedData } : {}) });
   const mod: { exports: unknown } = { exports: {} };
   (script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: { exports: unknown }) => void)(mod.exports, createRequire(modulePath), mod);
-  return { validate: mod.exports as RawValidate, script };
+  return { validate: mod.exports as RawValidate, script, sha, cache: cachedData && script.cachedDataRejected === true ? 'rejected' : cache };
 }
 
-/** Whether V8 takes the build's code cache for the validator in this process (a test keeps it taken). */
-export function composeValidatorCacheState(): 'accepted' | 'rejected' | 'missing' {
-  const cachedData = readIfExists(composeValidatorCachePath());
-  if (!cachedData) return 'missing';
-  return loadPrecompiled(composeValidatorModulePath(), cachedData).script.cachedDataRejected === true ? 'rejected' : 'accepted';
+/** Whether V8 takes the code cache for the validator in this process (a test keeps the build's taken). */
+export function composeValidatorCacheState(cachePath: string = composeValidatorCachePath()): CacheState {
+  return loadPrecompiled(composeValidatorModulePath(), cachePath).cache;
 }
 
 function readIfExists(file: string): Buffer | undefined {
@@ -59,10 +68,10 @@ function readIfExists(file: string): Buffer | undefined {
  * Run by the build (scripts/bundle-cli.mjs) in a Node started without V8 flags, as the CLI is.
  */
 export function writeComposeValidatorCache(samples: unknown[], cachePath: string = composeValidatorCachePath()): number {
-  const { validate, script } = loadPrecompiled(composeValidatorModulePath(), undefined);
+  const { validate, script, sha } = loadPrecompiled(composeValidatorModulePath(), undefined);
   for (const doc of samples) validate(doc);
   const data = script.createCachedData();
-  writeFileSync(cachePath, data);
+  writeFileSync(cachePath, Buffer.concat([sha, data]));
   return data.length;
 }
 
@@ -160,7 +169,7 @@ export function createComposeValidator(schemaPath: string = composeSchemaPath())
   const modulePath = composeValidatorModulePath();
   const validate: RawValidate =
     schemaPath === composeSchemaPath() && existsSync(modulePath)
-      ? loadPrecompiled(modulePath, readIfExists(composeValidatorCachePath())).validate
+      ? loadPrecompiled(modulePath, composeValidatorCachePath()).validate
       : compileRaw(schemaPath);
   return (doc, filename) => {
     if (validate(doc)) return;
