@@ -212,6 +212,32 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
     assert.deepEqual(await psA(), [], '--force-rm leaves none');
   });
 
+  it('publishes create, attach, start, die and destroy for each RUN container as dockerd does; a kept one has no destroy and keeps its name', async () => {
+    const since = String(Math.floor(Date.now() / 1000) - 1);
+    const df = write('Dockerfile.e', `FROM ${image}\nRUN exit 0\n`);
+    const runIn = (out: string): string => {
+      const id = / ---> Running in ([a-f0-9]{12})\n/.exec(out)?.[1];
+      assert.ok(id, out);
+      return id;
+    };
+    const removed = runIn(ok(await docker(['build', '--no-cache', '-f', df, '.']), 'build').stdout);
+    const kept = runIn(ok(await docker(['build', '--rm=false', '--no-cache', '-f', df, '.']), 'build --rm=false').stdout);
+    const until = String(Math.floor(Date.now() / 1000) + 1);
+    const events = ok(await docker(['events', '--since', since, '--until', until, '--filter', 'type=container', '--format',
+      '{{.Action}}|{{.Actor.ID}}|{{.Actor.Attributes.name}}|{{.Actor.Attributes.exitCode}}|{{.Actor.Attributes.image}}']), 'events')
+      .stdout.split('\n').filter(Boolean).map((l) => l.split('|'));
+    const of = (id: string): string[][] => events.filter(([, full]) => full!.startsWith(id));
+    assert.deepEqual(of(removed).map(([action]) => action), ['create', 'attach', 'start', 'die', 'destroy'], events.join('\n'));
+    assert.deepEqual(of(kept).map(([action]) => action), ['create', 'attach', 'start', 'die'], events.join('\n'));
+    assert.equal(of(kept).find(([action]) => action === 'die')![3], '0');
+    const name = ok(await docker(['ps', '-a', '--filter', `id=${kept}`, '--format', '{{.Names}}']), 'ps').stdout.trim();
+    assert.ok(/^[a-z]+_[a-z]+$/.test(name), name);
+    assert.ok(of(kept).every(([, , n]) => n === name), `every event names the kept container ${name}: ${events.join('\n')}`);
+    const base = ok(await docker(['image', 'inspect', '--format', '{{.Id}}', image]), 'inspect').stdout.trim();
+    assert.ok(of(removed).every(([, , , , img]) => img === base), 'the image attribute is the step\'s parent image');
+    ok(await docker(['rm', kept]), 'rm');
+  });
+
   it('--cache-from reuses the steps of a named image when the build cache has none', async () => {
     const df = write('Dockerfile.cf', `FROM ${image}\nENV CF=1\nCOPY a.txt /cf/\nRUN echo cf > /cf/out\n`);
     const first = ok(await docker(['build', '-f', df, '-t', 'e2e/cf', '.']), 'build');

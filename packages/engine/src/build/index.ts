@@ -12,7 +12,7 @@ export { BuildLayers } from './layers.js';
 export { LegacyStream } from './legacy-stream.js';
 export type { LegacySink } from './legacy-stream.js';
 export { removesContainer } from './run-step.js';
-export type { KeptBuildContainer, RunOutcome } from './run-step.js';
+export type { BuildContainerHooks, KeptBuildContainer, RunOutcome } from './run-step.js';
 export { resolveInScope } from './scope.js';
 export { selectSources, hashSelection } from './sources.js';
 export { copyInto, isArchive, mkdirAllScoped } from './copy.js';

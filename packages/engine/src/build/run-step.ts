@@ -36,6 +36,8 @@ export interface RunEnv {
    * it the container is removed like any other.
    */
   keepContainer?: (c: KeptBuildContainer) => Promise<void>;
+  /** The daemon's side of each RUN container, as dockerd has it for its build containers. */
+  containers?: BuildContainerHooks;
   runtime: Runtime;
   seccompProfile?: DockerSeccompProfile;
   cgroupVersion?: 1 | 2;
@@ -49,9 +51,23 @@ export interface RunEnv {
   stream: (text: string) => void;
 }
 
+/**
+ * What the daemon does for a RUN container while it lives, as dockerd does for its build containers (they go
+ * through its ordinary create, attach, start and rm): a random name reserved in the daemon's name index (kept
+ * by the container if it stays), and the `create`, `attach`, `start`, `die` and `destroy` events.
+ */
+export interface BuildContainerHooks {
+  /** Reserves a random name for the container `id`; returns it without the leading `/`. */
+  reserveName(id: string): string;
+  releaseName(name: string): void;
+  event(action: string, id: string, attributes: Record<string, string>): void;
+}
+
 /** A RUN container that stays after its step, as dockerd's legacy builder leaves it (`docker ps -a`, `docker rm`). */
 export interface KeptBuildContainer {
   id: string;
+  /** The name reserved while it ran (`BuildContainerHooks.reserveName`); a random one when absent. */
+  name?: string;
   /** The image the step ran on (`sha256:<hex>`; '' for scratch): the container's Image and Config.Image. */
   image: string;
   /** Config as moby's dispatchRun creates the container: the stage's, with the step's Cmd and Env, no Entrypoint. */
@@ -154,11 +170,17 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
   const res = env.resources ?? {};
   let connected = false;
   const startedAt = Date.now();
+  const hooks = env.containers;
+  const name = hooks?.reserveName(id);
+  const attributes = { ...(req.config?.Labels ?? {}), image: req.parentImage ?? '', ...(name !== undefined ? { name } : {}) };
+  const event = (action: string, extra: Record<string, string> = {}): void => hooks?.event(action, id, { ...attributes, ...extra });
+  let created = false;
+  let stays = false;
   const kept = (exitCode: number, error: string | undefined): KeptBuildContainer => {
     // moby's dispatchRun: the stage's config with the step's Cmd and Env, Entrypoint [""] (reset to none at create), no healthcheck
     const { Entrypoint: _entrypoint, ...stage } = (req.config ?? {}) as ContainerConfig;
     return {
-      id, image: req.parentImage ?? '', rootfs,
+      id, ...(name !== undefined ? { name } : {}), image: req.parentImage ?? '', rootfs,
       config: { ...stage, Hostname: id.slice(0, 12), Cmd: req.argv, Env: req.env, Image: req.parentImage ?? '', Healthcheck: { Test: ['NONE'] } },
       hostConfig: { ...res, NetworkMode: bridged ? 'bridge' : network, LogConfig: { Type: 'none', Config: {} } },
       exitCode, ...(error !== undefined ? { error } : {}), startedAt, finishedAt: Date.now(),
@@ -185,6 +207,8 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
       await net.connectAtCreate({ id, name: `tdock-build-${id.slice(0, 12)}` }, 'bridge');
       connected = true;
     }
+    event('create');
+    created = true;
     await env.runtime.create(id, {
       bundle, spec: spec as unknown as OciSpec, rootfs: { ...rootfs, lowers: [initLayer, ...etc.lowers, ...lowers] },
       ...(bridged && net ? {
@@ -204,7 +228,9 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
     try {
       env.stream(` ---> Running in ${id.slice(0, 12)}\n`);
       const att = await env.runtime.attach(id);
-      await env.runtime.start(id).catch(() => undefined);
+      event('attach');
+      const ran = Date.now();
+      if (await env.runtime.start(id).then(() => true, () => false)) event('start');
       const dec = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
       for (let f = await att.next(); f !== null; f = await att.next()) {
         if ('exit' in f) break;
@@ -213,12 +239,14 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
       }
       att.close();
       const exit = await env.runtime.wait(id);
+      event('die', { exitCode: String(exit.exitCode), execDuration: String(Math.max(0, Math.floor((Date.now() - ran) / 1000))) });
       req.signal.throwIfAborted();
       if (exit.error) {
         startError = `failed to run the build step: ${exit.error.step}: ${exit.error.message}`;
         exitCode = exit.exitCode || 127;
       } else exitCode = exit.exitCode;
       const keep = removesContainer(env, exitCode === 0 && startError === undefined) || !env.keepContainer ? undefined : kept(exitCode, startError);
+      stays = keep !== undefined;
       return { exitCode, ...(keep ? { keep } : {}), ...(startError !== undefined ? { failure: new TdockError('internal', startError) } : {}) };
     } finally {
       req.signal.removeEventListener('abort', kill);
@@ -232,6 +260,10 @@ export async function runContainer(req: RunStepRequest, rootfs: Mount, initLayer
       await env.networking.release(id).catch(() => undefined);
     }
     await rm(bundle, { recursive: true, force: true });
+    if (!stays) {
+      if (created) event('destroy');
+      if (name !== undefined) hooks?.releaseName(name);
+    }
   }
 }
 

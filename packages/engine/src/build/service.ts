@@ -21,7 +21,7 @@ import { BuildCache } from './cache.js';
 import { extractContext, prepareContext } from './context.js';
 import { BuildLayers } from './layers.js';
 import { LegacyStream } from './legacy-stream.js';
-import { ensureInitLayer, type KeptBuildContainer } from './run-step.js';
+import { ensureInitLayer, type BuildContainerHooks, type KeptBuildContainer } from './run-step.js';
 
 /** What the build service is made of (all injected; the store's data root holds `builder/`). */
 export interface BuildServiceDeps {
@@ -37,6 +37,8 @@ export interface BuildServiceDeps {
   networking?: ContainerNetworking;
   /** Takes the RUN containers the legacy rules keep (`rm=false`, a failing step without `forcerm`) as exited containers. */
   keepContainer?: (c: KeptBuildContainer) => Promise<void>;
+  /** Names and events of RUN containers, as dockerd has them (`docker events` shows create ... destroy). */
+  containers?: BuildContainerHooks;
   /** Called after an image is built and tagged (e.g. to publish `tag` events). */
   onImage?: (id: string, tags: readonly string[]) => void;
 }
@@ -283,6 +285,7 @@ export function createBuildService(deps: BuildServiceDeps): BuildService {
           run: {
             runtime: deps.runtime, builderRoot, contextRoot: ctxDir, defaultNetwork: req.network, stream,
             resources: req.resources, remove: req.remove, forceRemove: req.forceRemove, ...(deps.keepContainer ? { keepContainer: deps.keepContainer } : {}),
+            ...(deps.containers ? { containers: deps.containers } : {}),
             ...(deps.networking ? { networking: deps.networking } : {}),
             ...(deps.seccompProfile ? { seccompProfile: deps.seccompProfile } : {}), ...(deps.cgroupVersion ? { cgroupVersion: deps.cgroupVersion } : {}),
           },

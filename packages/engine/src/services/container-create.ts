@@ -189,11 +189,11 @@ export async function createContainer(req: { name?: string; body: ContainerCreat
 /**
  * The record of a RUN container the legacy builder keeps (`--rm=false`, or a failing step without `--force-rm`):
  * exited (or `created` with its error when the process never started), on the step's snapshot, logging to `none`
- * as moby's builder creates them, with a random name. Saved; the caller publishes nothing (dockerd's build
- * containers are not announced either once they ran).
+ * as moby's builder creates them, with the name reserved while it ran (else a random one). Saved; its events
+ * (create, attach, start, die) were published while it ran, and no `destroy` follows.
  */
 export async function adoptBuildContainer(k: KeptBuildContainer, deps: Pick<CreateDeps, 'store'>): Promise<ContainerRecord> {
-  const name = deps.store.reserveName(k.id, undefined);
+  const name = deps.store.reserveName(k.id, k.name);
   const dir = deps.store.dir(k.id);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o710 });

@@ -141,6 +141,11 @@ export async function createServices(opts: ServicesOptions): Promise<EngineServi
     store: images, runtime, images: imageSvc, mounts: sysMountOps(), seccompProfile: loadDockerDefaultProfile(), ...(cgroupVersion ? { cgroupVersion } : {}),
     ...(opts.networking ? { networking: opts.networking } : {}),
     keepContainer: (k) => ctr.adoptBuildContainer(k),
+    containers: {
+      reserveName: (cid) => store.reserveName(cid, undefined).slice(1),
+      releaseName: (name) => store.releaseName(`/${name}`),
+      event: (action, cid, attributes) => publish({ Type: 'container', Action: action, Actor: { ID: cid, Attributes: attributes } }),
+    },
     onImage: (imageId, tags) => tags.forEach((name) => publish({ Type: 'image', Action: 'tag', Actor: { ID: imageId, Attributes: { name } } })),
   });
   return {
