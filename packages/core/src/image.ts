@@ -18,6 +18,12 @@ export interface OpenOptions {
    * offset checks only the size; the caller verifies the digest over the whole blob.
    */
   offset?: number;
+  /**
+   * `false`: the stream checks only the size, not the digest, for a caller that hashes the bytes
+   * itself as it stores them (the engine's content store verifies at commit), so they are not
+   * hashed twice. Default true.
+   */
+  verifyDigest?: boolean;
 }
 
 /**

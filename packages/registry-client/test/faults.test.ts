@@ -73,6 +73,14 @@ describe('registry-client faults (TCP proxy in front of the real registry)', fun
     assert.equal(ended, false, 'no end event after a digest mismatch');
   });
 
+  it('with verifyDigest false, passes a flipped byte on (the caller hashes) but still checks the size', async () => {
+    proxy.faults.push({ match: blobLine, kind: 'flip', at: 12_345, times: 1 });
+    const image = await client.getImage(`${proxy.host}/faulty/app:v1`);
+    const got = await drain(await image.layers[0]!.open({ verifyDigest: false }));
+    assert.equal(got.size, big.size);
+    assert.notEqual(got.digest, big.digest, 'the flipped byte came through');
+  });
+
   it('rejects a manifest whose bytes do not match its digest', async () => {
     proxy.faults.push({ match: new RegExp(`^GET /v2/faulty/app/manifests/${im.manifest.digest}`), kind: 'flip', at: 40, times: 1 });
     await assert.rejects(client.getImage(`${proxy.host}/faulty/app@${im.manifest.digest}`),

@@ -11,6 +11,8 @@ export interface FakeLayerHooks {
   onOpen?: (digest: string, opts: OpenOptions | undefined) => void;
   /** For this layer digest: deliver this many bytes then stall forever (the stream never ends). */
   stallAfter?: Map<string, number>;
+  /** For this layer digest: deliver these bytes instead (as a registry serving a tampered blob would). */
+  serve?: Map<string, Buffer>;
 }
 
 export function fileLayer(files: Record<string, string>): Buffer {
@@ -51,6 +53,8 @@ export function fakeImage(ref: string, tars: Buffer[], hooks: FakeLayerHooks = {
       hooks.onOpen?.(digest, opts);
       const start = opts?.offset ?? 0;
       const stall = hooks.stallAfter?.get(digest);
+      const served = hooks.serve?.get(digest);
+      if (served) return Readable.from(chunks(served.subarray(start)));
       if (stall === undefined) return Readable.from(chunks(b.subarray(start)));
       return Readable.from((async function* () {
         yield* chunks(b.subarray(start, stall));

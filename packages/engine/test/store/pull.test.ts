@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { ImageStore } from '../../src/store/image-store.js';
 import { shortId } from '../../src/store/digest.js';
 import type { PullProgress } from '../../src/store/pull.js';
@@ -49,6 +50,21 @@ describe('store: pull', () => {
     mounted.push(target);
     assert.equal(await readFile(join(target, 'etc/os-release'), 'utf8'), 'top');
     assert.deepEqual((await readdir(target)).sort(), ['app', 'bin', 'etc']);
+  });
+
+  it('refuses a layer blob whose bytes do not match its digest, even when its content unpacks to the right diff ID', async () => {
+    const store = await open();
+    const top = fileLayer({ app: 'app' });
+    const probe = fakeImage('t:1', [base, top]);
+    const digest = probe.layers[1]!.digest;
+    // The same gzip with another mtime in its header: the same size, a valid layer with the expected diff ID, but
+    // other bytes than the manifest names.
+    const tampered = gzipSync(top, { level: 1 });
+    tampered[4] = tampered[4]! ^ 0x01;
+    const img = fakeImage('t:1', [base, top], { serve: new Map([[digest, tampered]]) });
+    await assert.rejects(store.pull(img), /digest mismatch/);
+    assert.equal(await store.content.has(digest), false, 'no blob under that digest');
+    assert.throws(() => store.resolve('t:1'), /No such image|not found/i);
   });
 
   it('stores a shared layer once and does not fetch present layers again', async () => {
