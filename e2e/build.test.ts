@@ -4,15 +4,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  KitSkipError, fixtures, startDockerd, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots,
-} from '@tdock/testkit';
-import { runCommand, type Result } from './support.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DOCKER = '/usr/local/bin/docker';
-const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
+import { KitSkipError, startDockerd, type TempRoots } from '@tdock/testkit';
+import { DOCKER, TDOCK, ok, openTdockdSuite, runCommand, type Result, type TdockdSuite } from './support.js';
 
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, input?: string): Promise<Result> => runCommand(cmd, args, { env, cwd, input });
 
@@ -29,18 +22,13 @@ const ids = (text: string): string[] => [...text.matchAll(/\n ---> ([a-f0-9]{12}
 
 describe('e2e: builds (legacy builder API) with the docker CLI and tdock build', function () {
   this.timeout(300_000);
+  let suite: TdockdSuite | undefined;
   let roots: TempRoots;
-  let reg: RegistryHandle;
-  let daemon: DaemonHandle | undefined;
   let image: string;
   let env: NodeJS.ProcessEnv;
   let ctx: string;
   const docker = (args: string[], cwd?: string, input?: string): Promise<Result> => run(DOCKER, args, env, cwd ?? ctx, input);
   const tdock = (args: string[], cwd?: string, input?: string): Promise<Result> => run(process.execPath, [TDOCK, ...args], env, cwd ?? ctx, input);
-  const ok = (r: Result, what: string): Result => {
-    assert.equal(r.code, 0, `${what}: ${r.stdout}\n${r.stderr}`);
-    return r;
-  };
   const write = (name: string, text: string): string => {
     fs.writeFileSync(path.join(ctx, name), text);
     return name;
@@ -49,14 +37,9 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
 
   before(async function () {
     if (!fs.existsSync(DOCKER)) this.skip();
-    roots = await tempRoots();
-    reg = await startRegistry();
-    image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
-    env = {
-      PATH: `/usr/local/bin:${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: roots.dir, DOCKER_BUILDKIT: '0',
-      DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config'),
-    };
+    suite = await openTdockdSuite({ PATH: `/usr/local/bin:${process.env.PATH ?? '/usr/bin:/bin'}`, DOCKER_BUILDKIT: '0' });
+    ({ roots, image, env } = suite);
+    await suite.start();
     ctx = path.join(roots.dir, 'ctx');
     fs.mkdirSync(ctx);
     write('a.txt', 'a\n');
@@ -65,13 +48,7 @@ describe('e2e: builds (legacy builder API) with the docker CLI and tdock build',
   });
 
   after(async () => {
-    if (daemon) {
-      const ps = await docker(['ps', '-aq']).catch(() => undefined);
-      for (const id of ps?.stdout.split('\n').filter(Boolean) ?? []) await docker(['rm', '-f', id]);
-      await daemon.stop();
-    }
-    await reg?.stop();
-    await roots?.cleanup();
+    await suite?.stop();
   });
 
   it('prints the build as dockerd does, and each step is an intermediate image (images -a, history, Parent, rmi, image prune)', async () => {

@@ -5,13 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
-import { PtySession, runCommand, type Result } from './support.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DOCKER = '/usr/local/bin/docker';
-const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
+import { startRegistry, type RegistryHandle, type TempRoots } from '@tdock/testkit';
+import { DOCKER, PtySession, TDOCK, ok, openTdockdSuite, runCommand, type Result, type TdockdSuite } from './support.js';
 const LOOP = 'trap "exit 0" TERM; while true; do sleep 0.1; done';
 
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<Result> => runCommand(cmd, args, { env, input });
@@ -28,18 +23,14 @@ function cgroupFile(pid: number, controller: string, v1: string, v2: string): st
 
 describe('e2e: more tdock CLI commands against tdockd', function () {
   this.timeout(180_000);
+  let suite: TdockdSuite | undefined;
   let roots: TempRoots;
   let reg: RegistryHandle;
   let authReg: RegistryHandle | undefined;
-  let daemon: DaemonHandle | undefined;
   let image: string;
   let env: NodeJS.ProcessEnv;
   const tdock = (args: string[], input?: string | Buffer): Promise<Result> => run(process.execPath, [TDOCK, ...args], env, input);
   const docker = (args: string[], input?: string | Buffer): Promise<Result> => run(DOCKER, args, env, input);
-  const ok = (r: Result, what: string): Result => {
-    assert.equal(r.code, 0, `${what}: ${r.stderr}`);
-    return r;
-  };
   /** Runs the command with both CLIs; exit code, stdout and stderr must match (docker naming itself aside). */
   const same = async (args: string[], input?: string): Promise<Result> => {
     const ours = await tdock(args, input);
@@ -52,23 +43,15 @@ describe('e2e: more tdock CLI commands against tdockd', function () {
 
   before(async function () {
     if (!fs.existsSync(DOCKER)) this.skip();
-    roots = await tempRoots();
-    reg = await startRegistry();
-    image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: roots.dir, TZ: 'UTC', DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config') };
+    suite = await openTdockdSuite({ TZ: 'UTC' });
+    ({ roots, reg, image, env } = suite);
+    await suite.start();
     ok(await tdock(['pull', '-q', image]), 'pull');
   });
 
   after(async () => {
-    if (daemon) {
-      const ps = await docker(['ps', '-aq']).catch(() => undefined);
-      for (const id of ps?.stdout.split('\n').filter(Boolean) ?? []) await docker(['rm', '-f', '-v', id]);
-      await daemon.stop();
-    }
     await authReg?.stop();
-    await reg?.stop();
-    await roots?.cleanup();
+    await suite?.stop();
   });
 
   it('create, start (-a, -i), restart and kill -s act and print as docker does', async () => {

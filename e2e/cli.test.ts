@@ -4,13 +4,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
-import { PtySession, runCommand, type Result } from './support.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DOCKER = '/usr/local/bin/docker';
-const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
+import type { TempRoots } from '@tdock/testkit';
+import { DOCKER, PtySession, TDOCK, ok, openTdockdSuite, runCommand, type Result, type TdockdSuite } from './support.js';
 
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Result> => runCommand(cmd, args, { env, input });
 
@@ -24,38 +19,25 @@ function normaliseTimes(text: string): string {
 
 describe('e2e: the tdock CLI against tdockd', function () {
   this.timeout(180_000);
+  let suite: TdockdSuite | undefined;
   let roots: TempRoots;
-  let reg: RegistryHandle;
-  let daemon: DaemonHandle | undefined;
   let image: string;
   let env: NodeJS.ProcessEnv;
   const tdock = (args: string[], input?: string): Promise<Result> => run(process.execPath, [TDOCK, ...args], env, input);
   const docker = (args: string[], input?: string): Promise<Result> => run(DOCKER, args, env, input);
-  const ok = (r: Result, what: string): Result => {
-    assert.equal(r.code, 0, `${what}: ${r.stderr}`);
-    return r;
-  };
 
   before(async function () {
     if (!fs.existsSync(DOCKER)) this.skip();
-    roots = await tempRoots();
-    reg = await startRegistry();
-    image = (await fixtures()).busybox.refIn(reg.host);
-    daemon = await startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: roots.dir, DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config') };
+    suite = await openTdockdSuite();
+    ({ roots, image, env } = suite);
+    await suite.start();
     const pull = ok(await tdock(['pull', image]), 'pull');
     assert.match(pull.stdout, /Pull complete|Already exists/);
     assert.match(pull.stdout, new RegExp(`Status: Downloaded newer image for ${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   });
 
   after(async () => {
-    if (daemon) {
-      const ps = await docker(['ps', '-aq']).catch(() => undefined);
-      for (const id of ps?.stdout.split('\n').filter(Boolean) ?? []) await docker(['rm', '-f', '-v', id]);
-      await daemon.stop();
-    }
-    await reg?.stop();
-    await roots?.cleanup();
+    await suite?.stop();
   });
 
   it('exits 0, the container\'s code, 125, 126 and 127 as docker does', async () => {

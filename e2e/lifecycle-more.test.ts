@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
-import { runCommand, type Result, ok } from './support.js';
+import type { DaemonHandle, TempRoots } from '@tdock/testkit';
+import { DOCKER, openTdockdSuite, runCommand, type Result, type TdockdSuite, ok } from './support.js';
 
-const DOCKER = '/usr/local/bin/docker';
 const CGROUP = '/sys/fs/cgroup';
 const V2 = fs.existsSync(path.join(CGROUP, 'cgroup.controllers'));
 const LOOP = 'trap "exit 0" TERM; while true; do sleep 0.1; done';
@@ -49,13 +48,13 @@ interface Inspect { Id: string; State: State; RestartCount: number; HostConfig: 
 
 describe('e2e: restart policies, health checks, stats and update against tdockd', function () {
   this.timeout(180_000);
+  let suite: TdockdSuite | undefined;
   let roots: TempRoots;
-  let reg: RegistryHandle;
   let daemon: DaemonHandle | undefined;
   let image: string;
   let env: NodeJS.ProcessEnv;
   const docker = (args: string[], input?: string): Promise<Result> => run(DOCKER, args, env, input);
-  const start = (): Promise<DaemonHandle> => startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
+  const start = (): Promise<DaemonHandle> => suite!.start();
   const inspect = async (ref: string): Promise<Inspect> => (JSON.parse(ok(await docker(['inspect', ref]), `inspect ${ref}`).stdout) as Inspect[])[0];
   const events = async (since: number, ref: string): Promise<string[]> => {
     const r = ok(await docker(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${ref}`, '--format', '{{.Action}}']), 'events');
@@ -67,22 +66,14 @@ describe('e2e: restart policies, health checks, stats and update against tdockd'
 
   before(async function () {
     if (!fs.existsSync(DOCKER)) this.skip();
-    roots = await tempRoots();
-    reg = await startRegistry();
-    image = (await fixtures()).busybox.refIn(reg.host);
+    suite = await openTdockdSuite({ DOCKER_BUILDKIT: '0' });
+    ({ roots, image, env } = suite);
     daemon = await start();
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config'), DOCKER_BUILDKIT: '0' };
     ok(await docker(['pull', image]), 'pull');
   });
 
   after(async () => {
-    if (daemon) {
-      const ps = await docker(['ps', '-aq']).catch(() => undefined);
-      for (const id of ps?.stdout.split('\n').filter(Boolean) ?? []) await docker(['rm', '-f', '-v', id]);
-      await daemon.stop();
-    }
-    await reg?.stop();
-    await roots?.cleanup();
+    await suite?.stop();
   });
 
   describe('restart policies', () => {

@@ -3,47 +3,34 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { fixtures, startRegistry, startTdockd, tdockdArgs, tempRoots, type DaemonHandle, type RegistryHandle, type TempRoots } from '@tdock/testkit';
-import { runCommand, type Result } from './support.js';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const DOCKER = '/usr/local/bin/docker';
-const TDOCK = path.join(ROOT, 'packages/cli/bin/tdock.js');
+import type { DaemonHandle, TempRoots } from '@tdock/testkit';
+import { DOCKER, TDOCK, openTdockdSuite, runCommand, type Result, type TdockdSuite } from './support.js';
 
 const run = (cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<Result> => runCommand(cmd, args, { env, input });
 
 describe('e2e: container lifecycle against tdockd', function () {
   this.timeout(180_000);
+  let suite: TdockdSuite | undefined;
   let roots: TempRoots;
-  let reg: RegistryHandle;
   let daemon: DaemonHandle | undefined;
   let image: string;
   let env: NodeJS.ProcessEnv;
   const docker = (args: string[], input?: string): Promise<Result> => run(DOCKER, args, env, input);
-  const start = (): Promise<DaemonHandle> => startTdockd({ dataRoot: roots.dataRoot, socket: roots.socket, extraArgs: [...tdockdArgs(roots), '--log-level', 'warn'] });
+  const start = (): Promise<DaemonHandle> => suite!.start();
 
   before(async function () {
     if (!fs.existsSync(DOCKER)) this.skip();
-    roots = await tempRoots();
-    reg = await startRegistry();
-    image = (await fixtures()).busybox.refIn(reg.host);
+    suite = await openTdockdSuite();
+    ({ roots, image, env } = suite);
     daemon = await start();
-    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', DOCKER_HOST: `unix://${roots.socket}`, DOCKER_CONFIG: path.join(roots.dir, 'docker-config') };
     const pull = await docker(['pull', image]);
     assert.equal(pull.code, 0, pull.stderr);
   });
 
   after(async () => {
-    if (daemon) {
-      const ps = await docker(['ps', '-aq']).catch(() => undefined);
-      for (const id of ps?.stdout.split('\n').filter(Boolean) ?? []) await docker(['rm', '-f', '-v', id]);
-      await daemon.stop();
-    }
-    await reg?.stop();
-    await roots?.cleanup();
+    await suite?.stop();
   });
 
   it('run --rm prints the output and exits with the container\'s code', async () => {
